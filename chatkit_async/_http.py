@@ -1,0 +1,630 @@
+"""Pure HTTP policy: request building, header handling and the retry rules.
+
+This module owns everything about a request that can be decided without touching the network:
+
+* the defaults (:data:`DEFAULT_BASE_URL`, :data:`DEFAULT_TIMEOUT`, :data:`BETA_HEADER`, ...),
+* validation and percent-encoding of ids placed in URL paths (:func:`validate_path_id`),
+* the query of the list endpoints (:func:`build_list_query`),
+* header merging, case-insensitive lookup and redaction for logs and reprs
+  (:func:`merge_headers`, :func:`get_header`, :func:`redact_headers`,
+  :class:`CaseInsensitiveHeaders`),
+* the retry policy: which responses are retried (:func:`should_retry_response`), what the server
+  asked for (:func:`parse_retry_after`) and how long to wait (:class:`RetryPolicy`),
+* the origin check that keeps the Authorization header from following a redirect to another host
+  (:func:`is_same_origin`).
+
+It performs no I/O, never sleeps, and does not import aiohttp (only ``_transport`` does); every
+function here is deterministic given its arguments (randomness and the clock can be injected).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import time
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
+from typing import Final, Literal, final
+from urllib.parse import quote, urlsplit
+
+from chatkit_async._types import NOT_GIVEN, NotGivenOr
+from chatkit_async._version import __version__
+
+__all__ = [
+    "BETA_HEADER",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "MAX_LIST_LIMIT",
+    "REDACTED",
+    "SECRET_HEADERS",
+    "USER_AGENT",
+    "CaseInsensitiveHeaders",
+    "RetryPolicy",
+    "build_default_headers",
+    "build_list_query",
+    "get_header",
+    "is_same_origin",
+    "merge_headers",
+    "parse_retry_after",
+    "redact_headers",
+    "should_retry_response",
+    "validate_path_id",
+]
+
+#: Where requests go unless ``base_url`` / ``OPENAI_BASE_URL`` says otherwise.
+DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
+#: Every ChatKit request must opt in to the beta with this header (name, value).
+BETA_HEADER: Final = ("OpenAI-Beta", "chatkit_beta=v1")
+#: Total time allowed for one request attempt, in seconds (connect, send, wait and read).
+DEFAULT_TIMEOUT: Final = 60.0
+#: Time allowed to establish a connection, in seconds.
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+#: How many times a failed request is retried (so at most ``1 + DEFAULT_MAX_RETRIES`` attempts).
+DEFAULT_MAX_RETRIES: Final = 2
+#: The ``User-Agent`` sent with every request.
+USER_AGENT: Final = f"chatkit-async/{__version__}"
+#: The largest page size the list endpoints accept.
+MAX_LIST_LIMIT: Final = 100
+#: What a secret header value is replaced with by :func:`redact_headers`.
+REDACTED: Final = "<redacted>"
+#: Lower-cased names of the headers whose values are secrets and never shown.
+SECRET_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "api-key", "x-api-key"}
+)
+
+_MAX_USER_LENGTH: Final = 512
+_MAX_REPR_LENGTH: Final = 120
+# Characters that change a URL's structure (or, for "%", let an id smuggle in an encoded one such
+# as "%2F" or "%2e%2e"): rejected outright instead of being escaped.
+_PATH_SPECIALS: Final = frozenset("/?#%")
+# Unicode categories rejected in ids: controls, invisible format characters (zero-width spaces,
+# bidi overrides that make a log line lie), line/paragraph separators and lone surrogates (which
+# cannot be encoded as UTF-8 at all).
+_FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_HEADER_BREAKERS: Final = frozenset("\r\n\x00")
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+# ``Retry-After`` delay-seconds per RFC 9110 is 1*DIGIT; fractions are accepted because some
+# servers send them. Signs, exponents, "nan", "inf" and Python's "1_000" are not.
+_DELAY_SECONDS_RE: Final = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+# Past this many doublings the delay is at ``max_delay`` anyway; the cap avoids float overflow.
+_MAX_DOUBLINGS: Final = 64
+
+
+def _short_repr(value: str) -> str:
+    """``repr(value)``, shortened so that a huge argument cannot flood an error message."""
+    if len(value) <= _MAX_REPR_LENGTH:
+        return repr(value)
+    return f"{value[:_MAX_REPR_LENGTH]!r}... ({len(value)} characters)"
+
+
+# --------------------------------------------------------------------------------------------
+# Ids in paths and list queries
+# --------------------------------------------------------------------------------------------
+
+
+def validate_path_id(value: object, *, name: str) -> str:
+    """Check an id that goes into a URL path and return it percent-encoded.
+
+    Ids are rejected rather than escaped when escaping would not make them safe: yarl (under
+    aiohttp) normalises ``..`` and ``%2e%2e`` in paths, so ``threads.retrieve("../sessions")``
+    could otherwise reach a different endpoint. Everything else (for example non-ASCII letters)
+    is encoded as UTF-8 percent escapes, so ``"cthr_é"`` becomes ``"cthr_%C3%A9"`` and an
+    ordinary id such as ``"cthr_abc123"`` comes back unchanged.
+
+    Args:
+        value: The id as passed by the caller.
+        name: The parameter's name, used in error messages (e.g. ``"thread_id"``).
+
+    Returns:
+        The id as a single, percent-encoded path segment.
+
+    Raises:
+        TypeError: If ``value`` is not a ``str`` (a programming error, such as passing a
+            ``Thread`` object instead of its ``id``).
+        ValueError: If ``value`` is empty, ``"."`` or ``".."``, or contains ``/``, ``?``,
+            ``#``, ``%``, whitespace (any Unicode space, including U+2028 and U+2029), a control
+            or invisible format character, or a lone surrogate.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty string, got ''")
+    if value in {".", ".."}:
+        raise ValueError(f"{name} must not be {value!r}")
+    for char in value:
+        if char in _PATH_SPECIALS:
+            problem = f"must not contain {char!r}"
+        elif char.isspace():
+            problem = "must not contain whitespace"
+        elif unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            problem = "must not contain control or invisible characters"
+        else:
+            continue
+        raise ValueError(f"{name} {problem}, got {_short_repr(value)}")
+    return quote(value, safe="")
+
+
+def _check_cursor(value: object, *, name: str) -> str | None:
+    """Validate ``after`` / ``before``: absent (``NOT_GIVEN`` / ``None``) or a non-empty str."""
+    if value is NOT_GIVEN or value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must be a non-empty string, got ''")
+    return value
+
+
+def build_list_query(
+    *,
+    after: NotGivenOr[str | None] = NOT_GIVEN,
+    before: NotGivenOr[str | None] = NOT_GIVEN,
+    limit: NotGivenOr[int | None] = NOT_GIVEN,
+    order: NotGivenOr[Literal["asc", "desc"] | None] = NOT_GIVEN,
+    user: NotGivenOr[str | None] = NOT_GIVEN,
+) -> dict[str, str]:
+    """Validate the list endpoints' parameters and render them as query-string values.
+
+    Parameters that are :data:`NOT_GIVEN` or ``None`` are left out, so the server's defaults
+    apply. Validation happens here, before anything is sent.
+
+    Args:
+        after: Cursor: return items after this id. A non-empty string.
+        before: Cursor: return items before this id. A non-empty string.
+        limit: Page size, an ``int`` from 0 to 100 (``bool`` is not accepted).
+        order: ``"asc"`` or ``"desc"`` by creation time.
+        user: Only threads of this user (``threads.list``); 1 to 512 characters.
+
+    Returns:
+        The query as an ordered ``{name: value}`` dict of strings, e.g.
+        ``{"after": "cthr_1", "limit": "20", "order": "desc"}``.
+
+    Raises:
+        TypeError: If a parameter has the wrong type.
+        ValueError: If ``after`` and ``before`` are both given, or a value is out of range.
+    """
+    query: dict[str, str] = {}
+    after_value = _check_cursor(after, name="after")
+    before_value = _check_cursor(before, name="before")
+    if after_value is not None and before_value is not None:
+        raise ValueError("after and before are mutually exclusive; pass at most one of them")
+    if after_value is not None:
+        query["after"] = after_value
+    if before_value is not None:
+        query["before"] = before_value
+
+    # Checked through ``object`` locals: callers without a type checker pass anything at all.
+    limit_value: object = limit
+    if limit_value is not NOT_GIVEN and limit_value is not None:
+        if not isinstance(limit_value, int) or isinstance(limit_value, bool):
+            raise TypeError(f"limit must be an int, not {type(limit_value).__name__}")
+        if not 0 <= limit_value <= MAX_LIST_LIMIT:
+            raise ValueError(f"limit must be between 0 and {MAX_LIST_LIMIT}, got {limit_value}")
+        query["limit"] = str(limit_value)
+
+    order_value: object = order
+    if order_value is not NOT_GIVEN and order_value is not None:
+        if not isinstance(order_value, str):
+            raise TypeError(f"order must be a str, not {type(order_value).__name__}")
+        if order_value not in {"asc", "desc"}:
+            raise ValueError(f"order must be 'asc' or 'desc', got {_short_repr(order_value)}")
+        query["order"] = order_value
+
+    user_value: object = user
+    if user_value is not NOT_GIVEN and user_value is not None:
+        if not isinstance(user_value, str):
+            raise TypeError(f"user must be a str, not {type(user_value).__name__}")
+        if not 1 <= len(user_value) <= _MAX_USER_LENGTH:
+            raise ValueError(
+                f"user must be 1 to {_MAX_USER_LENGTH} characters long, got {len(user_value)}"
+            )
+        query["user"] = user_value
+    return query
+
+
+# --------------------------------------------------------------------------------------------
+# Headers
+# --------------------------------------------------------------------------------------------
+
+
+@final
+class CaseInsensitiveHeaders(Mapping[str, str]):
+    """A read-only, picklable header mapping whose lookups ignore the case of names.
+
+    Iteration yields the names as first seen. When a name occurs more than once (as it can in an
+    aiohttp multidict), the first value wins, matching ``multidict``'s ``get``. Its ``repr``
+    redacts secret headers (see :func:`redact_headers`). Exceptions carry response headers in
+    this form, so ``err.headers["x-request-id"]`` works whatever case the server used.
+
+    Example:
+        >>> h = CaseInsensitiveHeaders({"X-Request-Id": "req_1"})
+        >>> h["x-request-id"], "X-REQUEST-ID" in h, list(h)
+        ('req_1', True, ['X-Request-Id'])
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        """Copy ``headers`` (a mapping or ``(name, value)`` pairs).
+
+        Names and values that are not strings are converted with ``str()``.
+        """
+        pairs: Iterable[tuple[object, object]] = (
+            headers.items() if isinstance(headers, Mapping) else headers
+        )
+        items: dict[str, tuple[str, str]] = {}
+        for key, value in pairs:
+            name = key if isinstance(key, str) else str(key)
+            items.setdefault(name.lower(), (name, value if isinstance(value, str) else str(value)))
+        self._items = items
+
+    def __getitem__(self, key: str) -> str:
+        if isinstance(key, str):
+            entry = self._items.get(key.lower())
+            if entry is not None:
+                return entry[1]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({redact_headers(self)!r})"
+
+    def __reduce__(self) -> tuple[type[CaseInsensitiveHeaders], tuple[list[tuple[str, str]]]]:
+        return (type(self), (list(self._items.values()),))
+
+
+def get_header(headers: Mapping[str, str], name: str) -> str | None:
+    """Look a header up by name, ignoring case, in any mapping.
+
+    Works with plain dicts (``{"X-Request-Id": ...}``), aiohttp's ``CIMultiDictProxy`` and
+    :class:`CaseInsensitiveHeaders` alike.
+
+    Args:
+        headers: The headers to search.
+        name: The header name, in any case.
+
+    Returns:
+        The value, or ``None`` if the header is absent.
+    """
+    value = headers.get(name)
+    if value is not None:
+        return value
+    wanted = name.lower()
+    for key, candidate in headers.items():
+        if isinstance(key, str) and key.lower() == wanted:
+            return candidate
+    return None
+
+
+def _check_header(name: object, value: object) -> None:
+    """Refuse names and values that are not strings or that could split a header line."""
+    if not isinstance(name, str):
+        raise TypeError(f"header names must be str, not {type(name).__name__}")
+    if not isinstance(value, str):
+        raise TypeError(f"header {name!r} must have a str value, not {type(value).__name__}")
+    if not name or any(char in _HEADER_BREAKERS or char.isspace() for char in name):
+        raise ValueError(f"invalid header name {_short_repr(name)}")
+    if any(char in _HEADER_BREAKERS for char in value):
+        # The value itself is not shown: it may be a credential.
+        raise ValueError(f"header {name!r} has a value containing CR, LF or NUL")
+
+
+def merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Merge header layers; later layers win, and names compare case-insensitively.
+
+    A name keeps its first position in the result but takes the spelling and value of the last
+    layer that set it, e.g. ``merge_headers({"User-Agent": "a"}, {"user-agent": "b"})`` is
+    ``{"user-agent": "b"}``. ``None`` layers are skipped.
+
+    Args:
+        *layers: Header mappings, lowest precedence first (defaults, client, per call).
+
+    Returns:
+        A new dict.
+
+    Raises:
+        TypeError: If a name or value is not a ``str``.
+        ValueError: If a name is empty or contains whitespace, or a name or value contains CR,
+            LF or NUL (which would let a value inject further headers). The message never shows
+            the offending value.
+    """
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        if layer is None:
+            continue
+        for name, value in layer.items():
+            _check_header(name, value)
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Copy headers with secret values replaced by ``"<redacted>"``, for logs and reprs.
+
+    The secret headers are ``Authorization``, ``Proxy-Authorization``, ``Cookie``,
+    ``Set-Cookie``, ``Api-Key`` and ``X-Api-Key``, matched in any case. Other headers (including
+    ``OpenAI-Organization`` and ``OpenAI-Project``, which are identifiers, not credentials) are
+    kept as they are.
+
+    Args:
+        headers: The headers to copy.
+
+    Returns:
+        A new dict with the same names, in the same order.
+    """
+    return {
+        name: REDACTED if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
+
+
+def build_default_headers(
+    *,
+    api_key: str,
+    organization: str | None = None,
+    project: str | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Build the headers every request of a client carries.
+
+    In order: ``Authorization: Bearer <api_key>``, ``OpenAI-Beta: chatkit_beta=v1``,
+    ``Accept: application/json``, ``User-Agent``, then ``OpenAI-Organization`` and
+    ``OpenAI-Project`` when given; finally ``extra`` (the client's ``default_headers``), which
+    overrides any of them.
+
+    Args:
+        api_key: The API key.
+        organization: Value of ``OpenAI-Organization``, if any.
+        project: Value of ``OpenAI-Project``, if any.
+        extra: Headers added last, overriding the defaults case-insensitively.
+
+    Returns:
+        A new dict. Never log it as is: pass it through :func:`redact_headers` first.
+
+    Raises:
+        ValueError: If ``api_key`` is empty or not a valid header value (the key is not shown).
+    """
+    if not api_key:
+        raise ValueError("api_key must be a non-empty string")
+    base: dict[str, str] = {
+        "Authorization": f"Bearer {api_key}",
+        BETA_HEADER[0]: BETA_HEADER[1],
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    if organization is not None:
+        base["OpenAI-Organization"] = organization
+    if project is not None:
+        base["OpenAI-Project"] = project
+    return merge_headers(base, extra)
+
+
+# --------------------------------------------------------------------------------------------
+# Retries
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_delay_seconds(text: str) -> float | None:
+    """Parse a non-negative decimal number of seconds; anything else is ``None``."""
+    text = text.strip()
+    if not _DELAY_SECONDS_RE.fullmatch(text):
+        return None
+    # A run of digits too long for a float becomes ``inf``: "longer than any cap", not garbage.
+    return float(text)
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Read how long the server asks the client to wait before retrying.
+
+    ``retry-after-ms`` (milliseconds, fractions allowed) is preferred; otherwise ``retry-after``
+    is read either as seconds or as an HTTP date, e.g. ``Wed, 21 Oct 2015 07:28:00 GMT``.
+
+    Args:
+        headers: Response headers (any mapping; names are matched case-insensitively).
+        now: The current time as a unix timestamp, for HTTP dates; defaults to ``time.time()``.
+
+    Returns:
+        The delay in seconds (``0.0`` or more), or ``None`` when there is no usable header: the
+        headers are absent, unparsable, negative, or name a date that has already passed.
+    """
+    millis = get_header(headers, "retry-after-ms")
+    if millis is not None:
+        parsed = _parse_delay_seconds(millis)
+        if parsed is not None:
+            return parsed / 1000.0
+    value = get_header(headers, "retry-after")
+    if value is None:
+        return None
+    seconds = _parse_delay_seconds(value)
+    if seconds is not None:
+        return seconds
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        # "-0000" (and obsolete zone names) parse as naive; HTTP dates are always GMT.
+        when = when.replace(tzinfo=timezone.utc)
+    try:
+        target = when.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+    delay = target - (time.time() if now is None else now)
+    if not delay >= 0.0:  # also rejects NaN
+        return None
+    return delay
+
+
+def should_retry_response(status: int, headers: Mapping[str, str]) -> bool:
+    """Decide whether an HTTP error response is worth retrying.
+
+    A server's ``x-should-retry: true`` or ``false`` (any case) decides. Otherwise 408 (request
+    timeout), 409 (conflict, e.g. a lock), 429 (rate limit) and every status of 500 or more are
+    retried.
+
+    Args:
+        status: The response's status code.
+        headers: The response's headers.
+
+    Returns:
+        ``True`` to retry (if the retry budget allows), ``False`` to raise at once.
+    """
+    verdict = get_header(headers, "x-should-retry")
+    if verdict is not None:
+        verdict = verdict.strip().lower()
+        if verdict == "true":
+            return True
+        if verdict == "false":
+            return False
+    return status in {408, 409, 429} or status >= 500
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait between attempts; immutable and free of I/O.
+
+    ``attempt`` arguments count retries from 0: the wait before the first retry is
+    ``delay_for(0, ...)``. A request is retried while ``attempt < max_retries``.
+
+    Attributes:
+        max_retries: Retries after the first attempt (``0`` disables retrying).
+        initial_delay: The backoff before the first retry, in seconds.
+        max_delay: The largest backoff, in seconds.
+        max_retry_after: The longest server-requested wait that is honoured, in seconds; a
+            request that asks for more is not retried.
+        jitter: The largest fraction by which a backoff is randomly shortened (0 to 1), so that
+            many clients failing together do not retry together.
+
+    Example:
+        With the defaults the backoffs are at most 0.5, 1, 2, 4, 8, 8, ... seconds, each reduced
+        by up to 25 %.
+    """
+
+    max_retries: int = DEFAULT_MAX_RETRIES
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+    jitter: float = 0.25
+
+    def __post_init__(self) -> None:
+        retries: object = self.max_retries
+        if not isinstance(retries, int) or isinstance(retries, bool):
+            raise TypeError(f"max_retries must be an int, not {type(retries).__name__}")
+        if retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {retries}")
+        for field in ("initial_delay", "max_delay", "max_retry_after"):
+            value: object = getattr(self, field)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise TypeError(f"{field} must be a number, not {type(value).__name__}")
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{field} must be a finite number of seconds >= 0, got {value}")
+        jitter: object = self.jitter
+        if not isinstance(jitter, (int, float)) or isinstance(jitter, bool):
+            raise TypeError(f"jitter must be a number, not {type(jitter).__name__}")
+        if not 0.0 <= jitter <= 1.0:
+            raise ValueError(f"jitter must be between 0 and 1, got {jitter}")
+
+    def backoff(self, attempt: int, *, rng: random.Random | None = None) -> float:
+        """The exponential backoff before retry number ``attempt`` (0-based), with jitter.
+
+        The delay is ``min(initial_delay * 2**attempt, max_delay)``, shortened by a random
+        fraction of up to ``jitter``.
+
+        Args:
+            attempt: Retries made so far (0 before the first retry).
+            rng: Source of randomness, e.g. a seeded ``random.Random`` in tests; defaults to
+                the ``random`` module's shared generator.
+
+        Returns:
+            The delay in seconds, between ``base * (1 - jitter)`` and ``base``.
+
+        Raises:
+            ValueError: If ``attempt`` is negative.
+        """
+        if attempt < 0:
+            raise ValueError(f"attempt must be 0 or more, got {attempt}")
+        base = min(self.initial_delay * 2.0 ** min(attempt, _MAX_DOUBLINGS), self.max_delay)
+        fraction = (rng.random() if rng is not None else random.random()) * self.jitter
+        return base * (1.0 - fraction)
+
+    def delay_for(
+        self,
+        attempt: int,
+        headers: Mapping[str, str] | None = None,
+        *,
+        now: float | None = None,
+        rng: random.Random | None = None,
+    ) -> float | None:
+        """How long to wait before retry number ``attempt``, honouring the server's request.
+
+        Args:
+            attempt: Retries made so far (0 before the first retry).
+            headers: The failed response's headers, or ``None`` after a connection error or a
+                timeout.
+            now: The current unix time, for ``Retry-After`` dates (default ``time.time()``).
+            rng: Source of randomness for the backoff.
+
+        Returns:
+            The server's ``retry-after-ms`` / ``retry-after`` delay when it is usable and at
+            most ``max_retry_after``; the jittered :meth:`backoff` when there is no usable
+            header; or ``None`` when the server asks for longer than ``max_retry_after``,
+            meaning "do not retry, raise now" (waiting that long would surprise the caller more
+            than an error carrying ``retry_after``).
+        """
+        if headers is not None:
+            requested = parse_retry_after(headers, now=now)
+            if requested is not None:
+                return requested if requested <= self.max_retry_after else None
+        return self.backoff(attempt, rng=rng)
+
+
+# --------------------------------------------------------------------------------------------
+# Redirects
+# --------------------------------------------------------------------------------------------
+
+
+def is_same_origin(url_a: str, url_b: str) -> bool:
+    """Tell whether two absolute URLs share an origin: scheme, host and port.
+
+    Default ports are filled in (``https://h`` and ``https://h:443`` match), and scheme and host
+    compare case-insensitively. A redirect whose target is not of the same origin must not carry
+    the ``Authorization`` header. Resolve a relative ``Location`` against the request URL first:
+    a URL without a scheme or host never matches, nor does one with an invalid port.
+
+    Args:
+        url_a: An absolute URL.
+        url_b: Another absolute URL.
+
+    Returns:
+        ``True`` if both URLs have the same origin.
+    """
+    origin_a = _origin(url_a)
+    return origin_a is not None and origin_a == _origin(url_b)
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """``(scheme, host, port)`` of an absolute URL, or ``None`` if it has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    if not scheme or not host:
+        return None
+    return scheme, host, port if port is not None else _DEFAULT_PORTS.get(scheme)

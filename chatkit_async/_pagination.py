@@ -1,0 +1,186 @@
+"""Cursor pagination: the pure cursor rule and the lazy async paginator built on it.
+
+The rule (:func:`next_page_query`) is pure: given the query that fetched a page and the page, it
+returns the query for the next page or ``None``. It encodes the three promises of the list
+endpoints:
+
+* forward paging sends ``after=<last_id>``; a walk that *started* from ``before=X`` (and no
+  ``after``) continues backwards with ``before=<first_id>``. One request never carries both.
+* paging stops when ``has_more`` is false, the page is empty, or the cursor it needs is missing.
+* a server that hands back a cursor it already gave would make a naive client loop forever; we raise
+  :class:`~chatkit_async.ChatKitError` instead.
+
+:class:`AsyncPaginator` does the I/O through a fetch function it is given, one page at a time and
+only when asked: breaking out of ``async for`` after the first item has made exactly one request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._exceptions import ChatKitError
+from .types.page import Page
+
+__all__ = ["AsyncPaginator", "CursorLoopError", "is_backward", "next_page_query"]
+
+T = TypeVar("T")
+
+FetchPage = Callable[[Mapping[str, str]], Awaitable[Page[T]]]
+
+
+class CursorLoopError(ChatKitError):
+    """The server handed back a cursor it had already given; paging stopped instead of looping."""
+
+
+def is_backward(query: Mapping[str, str]) -> bool:
+    """Whether a walk that starts with ``query`` pages backwards (``before`` without ``after``)."""
+    return "before" in query and "after" not in query
+
+
+def next_page_query(
+    query: Mapping[str, str], page: Page[Any], *, backward: bool
+) -> dict[str, str] | None:
+    """The query for the page after ``page``, or ``None`` when the walk is over.
+
+    Args:
+        query: The query that fetched ``page``.
+        page: The page just read.
+        backward: Whether the walk goes backwards (see :func:`is_backward`).
+
+    Returns:
+        A new query with the other parameters kept and exactly one cursor, or ``None``.
+    """
+    if not page.has_more or not page.data:
+        return None
+    cursor = page.first_id if backward else page.last_id
+    if not cursor:
+        return None
+    following = {k: v for k, v in query.items() if k not in ("after", "before")}
+    following["before" if backward else "after"] = cursor
+    return following
+
+
+class AsyncPaginator(Generic[T]):
+    """A lazy walk over a list endpoint, returned by ``list`` methods without any request.
+
+    * ``async for item in paginator`` yields every item across pages, fetching a page only when
+      the previous one is used up.
+    * ``async for page in paginator.pages()`` yields each :class:`~chatkit_async.types.Page`.
+    * ``await paginator`` fetches and returns just the first page.
+
+    Each iteration starts a fresh walk from the original parameters.
+    """
+
+    __slots__ = ("_fetch", "_max_items", "_query")
+
+    def __init__(
+        self, fetch: FetchPage[T], query: Mapping[str, str], *, max_items: int | None = None
+    ) -> None:
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+        ):
+            raise ValueError(f"max_items must be a non-negative integer or None, got {max_items!r}")
+        self._fetch = fetch
+        self._query = dict(query)
+        self._max_items = max_items
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """The query parameters of the first request (a copy)."""
+        return dict(self._query)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(query={self._query!r}, max_items={self._max_items!r})"
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Iterate page by page (each a :class:`~chatkit_async.types.Page`), lazily."""
+        return _PageWalk(self._fetch, self._query, self._max_items)
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return _ItemWalk(_PageWalk(self._fetch, self._query, self._max_items))
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self._fetch(self._query).__await__()
+
+
+@attrs.define(slots=True)
+class _WalkState:
+    """What a walk remembers between pages."""
+
+    query: dict[str, str] | None
+    backward: bool
+    seen: set[str] = attrs.field(factory=set)
+    remaining: int | None = None
+
+
+class _PageWalk(AsyncIterator[Page[T]]):
+    """The page iterator behind :meth:`AsyncPaginator.pages`."""
+
+    __slots__ = ("_fetch", "_state")
+
+    def __init__(self, fetch: FetchPage[T], query: dict[str, str], max_items: int | None) -> None:
+        self._fetch = fetch
+        backward = is_backward(query)
+        self._state = _WalkState(
+            query=dict(query) if max_items != 0 else None,
+            backward=backward,
+            remaining=max_items,
+        )
+        start = query.get("before" if backward else "after")
+        if start is not None:
+            self._state.seen.add(start)
+
+    def __aiter__(self) -> _PageWalk[T]:
+        return self
+
+    async def __anext__(self) -> Page[T]:
+        state = self._state
+        query = state.query
+        if query is None:
+            raise StopAsyncIteration
+        # Mark the walk finished before awaiting: if the fetch raises or is cancelled, iterating
+        # again ends the walk rather than silently re-sending the request.
+        state.query = None
+        page = await self._fetch(query)
+        following = next_page_query(query, page, backward=state.backward)
+        if following is not None:
+            cursor = following["before" if state.backward else "after"]
+            if cursor in state.seen:
+                raise CursorLoopError(
+                    f"The server returned the cursor {cursor!r} a second time; stopped paging "
+                    "to avoid an endless loop."
+                )
+            state.seen.add(cursor)
+        if state.remaining is not None:
+            if len(page.data) >= state.remaining:
+                page = attrs.evolve(page, data=page.data[: state.remaining])
+                following = None
+            state.remaining -= len(page.data)
+        state.query = following
+        return page
+
+
+class _ItemWalk(AsyncIterator[T]):
+    """The item iterator behind ``async for item in paginator``."""
+
+    __slots__ = ("_buffer", "_index", "_pages")
+
+    def __init__(self, pages: _PageWalk[T]) -> None:
+        self._pages = pages
+        self._buffer: list[T] = []
+        self._index = 0
+
+    def __aiter__(self) -> _ItemWalk[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._buffer):
+            page = await self._pages.__anext__()
+            self._buffer = page.data
+            self._index = 0
+        item = self._buffer[self._index]
+        self._index += 1
+        return item

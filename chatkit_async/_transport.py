@@ -1,0 +1,179 @@
+"""The transport: the only module that imports aiohttp.
+
+It owns one thing: turning a fully built request (method, absolute URL, headers, body bytes, timeout)
+into a :class:`RawResponse` (status, headers, body bytes), or into :class:`APIConnectionError` /
+:class:`APITimeoutError`. It knows nothing of the API's paths, models, errors or retries.
+
+Lifecycle rules it enforces (each one a pitfall aiohttp users meet):
+
+* The :class:`aiohttp.ClientSession` is created lazily, inside the running event loop, on the first
+  request; never in ``__init__`` (a session belongs to the loop it was born on).
+* A session passed in by the user is borrowed: used as is and never closed.
+* Use from a second event loop is refused with a clear message, instead of aiohttp's
+  "Event loop is closed" or a hang.
+* Redirects are followed here (at most :data:`MAX_REDIRECTS`), so that credentials never travel to
+  another origin: on a cross-origin hop the ``Authorization`` header (and cookies) are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from ._exceptions import APIConnectionError, APITimeoutError
+from ._http import is_same_origin
+
+__all__ = ["MAX_REDIRECTS", "RawResponse", "Transport"]
+
+#: How many redirects one request may follow before it is treated as a connection error.
+MAX_REDIRECTS = 5
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie")
+
+
+@attrs.frozen(slots=True)
+class RawResponse:
+    """What came back over the wire, before any interpretation."""
+
+    status: int
+    headers: Mapping[str, str]  # case-insensitive (aiohttp's CIMultiDictProxy)
+    content: bytes
+    url: str
+    elapsed: float
+
+
+class Transport:
+    """A pool of HTTP connections bound to one event loop (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        connect_timeout: float | None = None,
+        max_connections: int = 100,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._connect_timeout = connect_timeout
+        self._max_connections = max_connections
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has run."""
+        return self._closed
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError(
+                "This chatkit-async client is bound to the event loop it was first used on, and "
+                "cannot be used from another one. Create one client per event loop (for example, "
+                "inside the function you pass to asyncio.run()), or use the blocking ChatKit "
+                "client from synchronous code."
+            )
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0),
+                # Response bodies are read whole and decoded by the caller; no cookie jar, so one
+                # client never mixes the state of different users' requests.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=True,
+                skip_auto_headers=("User-Agent",),
+            )
+        return self._session
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: float | None,
+    ) -> RawResponse:
+        """Send one request (following redirects safely) and read the whole response body.
+
+        Raises:
+            APITimeoutError: The request did not complete within ``timeout`` seconds.
+            APIConnectionError: The connection failed, dropped, or redirected too often.
+        """
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+        session = self._get_session()
+        client_timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=self._connect_timeout)
+        started = time.perf_counter()
+        current_url = url
+        current_method = method
+        current_headers: dict[str, str] | Mapping[str, str] = headers
+        current_content = content
+        try:
+            for _hop in range(MAX_REDIRECTS + 1):
+                async with session.request(
+                    current_method,
+                    URL(current_url, encoded=True),
+                    headers=current_headers,
+                    data=current_content,
+                    timeout=client_timeout,
+                    allow_redirects=False,
+                ) as resp:
+                    body = await resp.read()
+                    location = resp.headers.get("Location")
+                    if resp.status not in _REDIRECT_STATUSES or not location:
+                        return RawResponse(
+                            status=resp.status,
+                            headers=resp.headers,
+                            content=body,
+                            url=current_url,
+                            elapsed=time.perf_counter() - started,
+                        )
+                next_url = str(URL(current_url).join(URL(location)))
+                if not is_same_origin(current_url, next_url):
+                    current_headers = {
+                        k: v
+                        for k, v in current_headers.items()
+                        if k.lower() not in _CREDENTIAL_HEADERS
+                    }
+                if resp.status == 303 or (
+                    resp.status in (301, 302) and current_method not in ("GET", "HEAD")
+                ):
+                    current_method, current_content = "GET", None
+                current_url = next_url
+        except asyncio.TimeoutError:
+            raise APITimeoutError() from None
+        except aiohttp.ClientError as exc:
+            raise APIConnectionError(_describe_connection_error(exc)) from exc
+        raise APIConnectionError(f"Too many redirects (more than {MAX_REDIRECTS}).")
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it; a borrowed session is left open."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+
+
+def _describe_connection_error(exc: aiohttp.ClientError) -> str:
+    # aiohttp's messages can embed the full URL with its query; the host and the error kind are
+    # enough to act on, and keep user ids in queries out of logs.
+    kind = type(exc).__name__
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"Connection error: cannot connect to {exc.host}:{exc.port} ({kind})."
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "Connection error: the server closed the connection without a response."
+    return f"Connection error ({kind}: {_short(exc)})."
+
+
+def _short(exc: Any) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return text[:200]

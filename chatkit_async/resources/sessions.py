@@ -1,0 +1,143 @@
+"""``client.sessions``: create and cancel ChatKit sessions.
+
+Each method says what to send and what to decode into; the client's send pipeline does the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from .._http import validate_path_id
+from .._options import RequestOptions
+from .._response import raw_wrapper
+from .._types import NOT_GIVEN, NotGivenOr
+from ..types.session import (
+    ChatKitConfigurationParam,
+    ChatSession,
+    ExpiresAfterParam,
+    RateLimitsParam,
+    WorkflowParam,
+)
+
+if TYPE_CHECKING:
+    from .._client import AsyncChatKit
+
+__all__ = ["AsyncSessions", "AsyncSessionsWithRawResponse"]
+
+
+class AsyncSessions:
+    """Operations on ChatKit sessions; reach it as ``client.sessions``."""
+
+    def __init__(self, client: AsyncChatKit) -> None:
+        self._client = client
+
+    @property
+    def with_raw_response(self) -> AsyncSessionsWithRawResponse:
+        """The same methods, returning :class:`~chatkit_async.APIResponse` (status, headers,
+        request id) instead of the decoded model."""
+        return AsyncSessionsWithRawResponse(self)
+
+    async def create(
+        self,
+        *,
+        user: str,
+        workflow: WorkflowParam,
+        chatkit_configuration: NotGivenOr[ChatKitConfigurationParam] = NOT_GIVEN,
+        expires_after: NotGivenOr[ExpiresAfterParam] = NOT_GIVEN,
+        rate_limits: NotGivenOr[RateLimitsParam] = NOT_GIVEN,
+        timeout: NotGivenOr[float | None] = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+    ) -> ChatSession:
+        """Create a ChatKit session for one end user, to hand its ``client_secret`` to a front end.
+
+        Args:
+            user: The end user's identifier (non-empty).
+            workflow: The workflow to run, at least ``{"id": "wf_..."}``.
+            chatkit_configuration: Feature overrides (titling, uploads, history).
+            expires_after: Lifetime, ``{"anchor": "created_at", "seconds": 1..600}``.
+            rate_limits: Request limits, ``{"max_requests_per_1_minute": N}``.
+            timeout: Seconds for this call, overriding the client's timeout.
+            extra_headers: Headers to add to this request.
+            extra_query: Query parameters to add to this request.
+            extra_body: JSON fields merged into the request body.
+
+        Returns:
+            The new session (``client_secret`` is readable but never shown in a repr).
+
+        Raises:
+            ValueError: ``user`` is empty or ``workflow`` has no ``id`` (before any request).
+            BadRequestError: The server rejected the parameters.
+            APIStatusError: Any other error status.
+            APIConnectionError: The request could not be completed.
+        """
+        if not isinstance(user, str) or not user:
+            raise ValueError(f"user must be a non-empty string, got {user!r}")
+        if not isinstance(workflow, Mapping) or not isinstance(workflow.get("id"), str):
+            raise ValueError("workflow must be a mapping with a string 'id', e.g. {'id': 'wf_123'}")
+        body: dict[str, object] = {"user": user, "workflow": dict(workflow)}
+        if chatkit_configuration is not NOT_GIVEN:
+            body["chatkit_configuration"] = chatkit_configuration
+        if expires_after is not NOT_GIVEN:
+            body["expires_after"] = expires_after
+        if rate_limits is not NOT_GIVEN:
+            body["rate_limits"] = rate_limits
+        options = RequestOptions(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        session: ChatSession = await self._client._request(
+            "POST", "/chatkit/sessions", cast_to=ChatSession, body=body, options=options
+        )
+        return session
+
+    async def cancel(
+        self,
+        session_id: str,
+        *,
+        timeout: NotGivenOr[float | None] = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+    ) -> ChatSession:
+        """Cancel a session, so that its client secret stops working.
+
+        Args:
+            session_id: The session's id, e.g. ``cksess_123``.
+            timeout: Seconds for this call, overriding the client's timeout.
+            extra_headers: Headers to add to this request.
+            extra_query: Query parameters to add to this request.
+            extra_body: JSON fields to send in a body with this request.
+
+        Returns:
+            The session, with ``status`` ``"cancelled"``.
+
+        Raises:
+            ValueError: ``session_id`` is not a valid id.
+            NotFoundError: No session has that id.
+            APIStatusError: Any other error status.
+            APIConnectionError: The request could not be completed.
+        """
+        path = f"/chatkit/sessions/{validate_path_id(session_id, name='session_id')}/cancel"
+        options = RequestOptions(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+        session: ChatSession = await self._client._request(
+            "POST", path, cast_to=ChatSession, options=options
+        )
+        return session
+
+
+class AsyncSessionsWithRawResponse:
+    """``client.sessions.with_raw_response``: each method returns an ``APIResponse``."""
+
+    def __init__(self, sessions: AsyncSessions) -> None:
+        self.create = raw_wrapper(sessions.create)
+        self.cancel = raw_wrapper(sessions.cancel)
