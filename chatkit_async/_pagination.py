@@ -114,6 +114,7 @@ class _WalkState:
     backward: bool
     seen: set[str] = attrs.field(factory=set)
     remaining: int | None = None
+    error: CursorLoopError | None = None
 
 
 class _PageWalk(AsyncIterator[Page[T]]):
@@ -140,6 +141,8 @@ class _PageWalk(AsyncIterator[Page[T]]):
         state = self._state
         query = state.query
         if query is None:
+            if state.error is not None:
+                raise state.error
             raise StopAsyncIteration
         # Mark the walk finished before awaiting: if the fetch raises or is cancelled, iterating
         # again ends the walk rather than silently re-sending the request.
@@ -149,10 +152,12 @@ class _PageWalk(AsyncIterator[Page[T]]):
         if following is not None:
             cursor = following["before" if state.backward else "after"]
             if cursor in state.seen:
-                raise CursorLoopError(
+                # The page itself is valid and is handed over; the walk cannot go on from it.
+                state.error = CursorLoopError(
                     f"The server returned the cursor {cursor!r} a second time; stopped paging "
                     "to avoid an endless loop."
                 )
+                following = None
             state.seen.add(cursor)
         if state.remaining is not None:
             if len(page.data) >= state.remaining:
