@@ -34,6 +34,8 @@ from ._exceptions import (
 )
 from ._pagination import AsyncPaginator, CursorLoopError
 from ._response import APIResponse
+from ._sync_client import ChatKit
+from ._sync_pagination import SyncPaginator
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .types import (
@@ -69,6 +71,7 @@ __all__ = [
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
+    "ChatKit",
     "ChatKitError",
     "ChatSession",
     "ClientClosedError",
@@ -83,6 +86,7 @@ __all__ = [
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "SyncPaginator",
     "TaskGroupItem",
     "TaskItem",
     "Thread",

@@ -14,7 +14,6 @@ import os
 import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote, urlencode
 
 import orjson
 
@@ -26,6 +25,7 @@ from ._http import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
     build_default_headers,
+    encode_query,
     merge_headers,
     redact_headers,
     should_retry_response,
@@ -241,7 +241,7 @@ class AsyncChatKit:
     def _url(self, path: str, query: Mapping[str, str] | None) -> str:
         url = self._base_url + path
         if query:
-            url += "?" + urlencode(query, quote_via=quote, safe="")
+            url += "?" + encode_query(query)
         return url
 
     async def _request(

@@ -48,6 +48,7 @@ __all__ = [
     "RetryPolicy",
     "build_default_headers",
     "build_list_query",
+    "encode_query",
     "get_header",
     "is_same_origin",
     "merge_headers",
@@ -87,6 +88,10 @@ _PATH_SPECIALS: Final = frozenset("/?#%")
 # bidi overrides that make a log line lie), line/paragraph separators and lone surrogates (which
 # cannot be encoded as UTF-8 at all).
 _FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+# Ids made only of characters that ``quote`` never escapes (RFC 3986 "unreserved"): the fast path of
+# ``validate_path_id``, which would accept them unchanged anyway (used with ``fullmatch``).
+_PLAIN_ID: Final = re.compile(r"[A-Za-z0-9_.~-]+")
+_PLAIN_QUERY: Final = re.compile(r"[A-Za-z0-9_.~-]*")
 _HEADER_BREAKERS: Final = frozenset("\r\n\x00")
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 # ``Retry-After`` delay-seconds per RFC 9110 is 1*DIGIT; fractions are accepted because some
@@ -133,6 +138,9 @@ def validate_path_id(value: object, *, name: str) -> str:
     """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if _PLAIN_ID.fullmatch(value) and value != "." and value != "..":
+        # The shape of every real id ("cthr_abc123"): nothing to reject, nothing to escape.
+        return value
     if not value:
         raise ValueError(f"{name} must be a non-empty string, got ''")
     if value in {".", ".."}:
@@ -148,6 +156,28 @@ def validate_path_id(value: object, *, name: str) -> str:
             continue
         raise ValueError(f"{name} {problem}, got {_short_repr(value)}")
     return quote(value, safe="")
+
+
+def encode_query(query: Mapping[str, str]) -> str:
+    """Render query parameters as a URL query string (without the ``?``).
+
+    Everything outside RFC 3986's unreserved characters is percent-encoded as UTF-8, spaces
+    included (``%20``, never ``+``), so ``{"user": "a b/c"}`` gives ``"user=a%20b%2Fc"``.
+
+    Args:
+        query: Names and values, in order.
+
+    Returns:
+        The encoded ``name=value`` pairs joined with ``&``.
+    """
+    parts = []
+    for name, value in query.items():
+        if _PLAIN_QUERY.fullmatch(name) and _PLAIN_QUERY.fullmatch(value):
+            # The usual case (limit=100, after=cthi_...): nothing to escape.
+            parts.append(f"{name}={value}")
+        else:
+            parts.append(f"{quote(name, safe='')}={quote(value, safe='')}")
+    return "&".join(parts)
 
 
 def _check_cursor(value: object, *, name: str) -> str | None:

@@ -16,6 +16,7 @@ only when asked: breaking out of ``async for`` after the first item has made exa
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -106,13 +107,52 @@ class AsyncPaginator(Generic[T]):
         return self._fetch(self._query).__await__()
 
 
+#: How many of the latest cursors a walk remembers exactly (see :class:`_LoopGuard`).
+RECENT_CURSORS = 256
+
+
+class _LoopGuard:
+    """Spots a server that hands back a cursor it already gave, in memory that does not grow.
+
+    Remembering every cursor would make a walk over a million items keep ten thousand of them.
+    Instead the latest :data:`RECENT_CURSORS` are kept exactly, so any loop up to that many pages
+    long is caught at its first repeated cursor (a stuck cursor, the usual server bug, on the
+    second page). A longer loop is caught by Brent's cycle detection: one remembered cursor,
+    moved to the current one after 1, 2, 4, 8, ... pages; once that interval is longer than the
+    loop, the walk meets the remembered cursor within one more turn of the loop. Any loop is
+    therefore found after a bounded number of pages, and the walk never runs forever.
+    """
+
+    __slots__ = ("_interval", "_mark", "_order", "_recent", "_steps")
+
+    def __init__(self) -> None:
+        self._recent: set[str] = set()
+        self._order: deque[str] = deque()
+        self._mark: str | None = None
+        self._steps = 0
+        self._interval = 1
+
+    def repeats(self, cursor: str) -> bool:
+        """Whether ``cursor`` was given before; otherwise remember it and return ``False``."""
+        if cursor in self._recent or cursor == self._mark:
+            return True
+        self._recent.add(cursor)
+        self._order.append(cursor)
+        if len(self._order) > RECENT_CURSORS:
+            self._recent.discard(self._order.popleft())
+        self._steps += 1
+        if self._steps >= self._interval:
+            self._mark, self._steps, self._interval = cursor, 0, self._interval * 2
+        return False
+
+
 @attrs.define(slots=True)
 class _WalkState:
     """What a walk remembers between pages."""
 
     query: dict[str, str] | None
     backward: bool
-    seen: set[str] = attrs.field(factory=set)
+    guard: _LoopGuard = attrs.field(factory=_LoopGuard)
     remaining: int | None = None
     error: CursorLoopError | None = None
 
@@ -132,7 +172,7 @@ class _PageWalk(AsyncIterator[Page[T]]):
         )
         start = query.get("before" if backward else "after")
         if start is not None:
-            self._state.seen.add(start)
+            self._state.guard.repeats(start)
 
     def __aiter__(self) -> _PageWalk[T]:
         return self
@@ -151,14 +191,13 @@ class _PageWalk(AsyncIterator[Page[T]]):
         following = next_page_query(query, page, backward=state.backward)
         if following is not None:
             cursor = following["before" if state.backward else "after"]
-            if cursor in state.seen:
+            if state.guard.repeats(cursor):
                 # The page itself is valid and is handed over; the walk cannot go on from it.
                 state.error = CursorLoopError(
                     f"The server returned the cursor {cursor!r} a second time; stopped paging "
                     "to avoid an endless loop."
                 )
                 following = None
-            state.seen.add(cursor)
         if state.remaining is not None:
             if len(page.data) >= state.remaining:
                 page = attrs.evolve(page, data=page.data[: state.remaining])

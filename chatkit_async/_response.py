@@ -138,7 +138,8 @@ def _excerpt(content: bytes) -> str:
 def decode_body(content: bytes, cast_to: Any, *, status_code: int, request_id: str | None) -> Any:
     """Decode a 2xx body into ``cast_to``; any failure is an :class:`APIResponseValidationError`."""
     try:
-        if not content.strip():
+        # ``isspace`` answers at the first non-blank byte; ``strip`` would copy the whole body.
+        if not content or content.isspace():
             raise DecodeError("the body is empty")
         return structure(decode_json(content), cast_to)
     except DecodeError as exc:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,6 +51,23 @@ class RawResponse:
     elapsed: float
 
 
+class _Pool:
+    """The transport's session and the loop it belongs to, kept apart from the transport.
+
+    A weakref finalizer of the transport holds this box, so the session stays reachable (and is
+    never part of the garbage collector's cycle) when a client is dropped without ``close()``:
+    the finalizer can then close it properly on its own loop instead of aiohttp warning about a
+    leaked connector.
+    """
+
+    __slots__ = ("loop", "owned", "session")
+
+    def __init__(self, session: aiohttp.ClientSession | None) -> None:
+        self.session = session
+        self.owned = session is None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+
 class Transport:
     """A pool of HTTP connections bound to one event loop (see the module docstring)."""
 
@@ -59,12 +78,12 @@ class Transport:
         connect_timeout: float | None = None,
         max_connections: int = 100,
     ) -> None:
-        self._session = session
-        self._owns_session = session is None
+        self._pool = _Pool(session)
         self._connect_timeout = connect_timeout
         self._max_connections = max_connections
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        weakref.finalize(self, _release_unclosed, self._pool)
+        self._client_timeout: aiohttp.ClientTimeout | None = None
 
     @property
     def closed(self) -> bool:
@@ -72,26 +91,28 @@ class Transport:
         return self._closed
 
     def _get_session(self) -> aiohttp.ClientSession:
+        pool = self._pool
         loop = asyncio.get_running_loop()
-        if self._loop is None:
-            self._loop = loop
-        elif loop is not self._loop:
+        if pool.loop is None:
+            pool.loop = loop
+        elif loop is not pool.loop:
             raise RuntimeError(
                 "This chatkit-async client is bound to the event loop it was first used on, and "
                 "cannot be used from another one. Create one client per event loop (for example, "
                 "inside the function you pass to asyncio.run()), or use the blocking ChatKit "
                 "client from synchronous code."
             )
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
+        if pool.session is None:
+            pool.session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._max_connections, limit_per_host=0),
                 # Response bodies are read whole and decoded by the caller; no cookie jar, so one
                 # client never mixes the state of different users' requests.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=True,
-                skip_auto_headers=("User-Agent",),
+                # No ``skip_auto_headers``: the client always sends its own User-Agent, and a skip
+                # list costs aiohttp a sort and two header copies on every request.
             )
-        return self._session
+        return pool.session
 
     async def request(
         self,
@@ -111,7 +132,13 @@ class Transport:
         if self._closed:
             raise RuntimeError("the transport is closed")
         session = self._get_session()
-        client_timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=self._connect_timeout)
+        client_timeout = self._client_timeout
+        if client_timeout is None or client_timeout.total != timeout:
+            # Almost every request uses the client's one timeout: build its (immutable)
+            # ClientTimeout once rather than per request.
+            client_timeout = self._client_timeout = aiohttp.ClientTimeout(
+                total=timeout, sock_connect=self._connect_timeout
+            )
         started = time.perf_counter()
         current_url = url
         current_method = method
@@ -158,9 +185,42 @@ class Transport:
     async def aclose(self) -> None:
         """Close the session if this transport created it; a borrowed session is left open."""
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
+        pool = self._pool
+        session, pool.session = pool.session, None
+        if session is not None and pool.owned and not session.closed:
             await session.close()
+
+
+_closing: set[asyncio.Task[None]] = set()
+
+
+def _release_unclosed(pool: _Pool) -> None:
+    """Finalizer of a transport dropped without ``aclose()``: warn, then close its session.
+
+    It runs in whatever thread the garbage collector runs in, so closing is handed to the
+    session's own loop. If that loop is gone there is nothing left that could close it cleanly.
+    """
+    session, pool.session = pool.session, None
+    if session is None or not pool.owned or session.closed:
+        return
+    warnings.warn(
+        "A chatkit-async client was garbage-collected without being closed; use "
+        "`async with AsyncChatKit() as client:` or `await client.close()`.",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    loop = pool.loop
+    if loop is not None and not loop.is_closed():
+        try:
+            loop.call_soon_threadsafe(_close_later, session)
+        except RuntimeError:  # closed in between
+            pass
+
+
+def _close_later(session: aiohttp.ClientSession) -> None:
+    task = asyncio.get_running_loop().create_task(session.close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 def _describe_connection_error(exc: aiohttp.ClientError) -> str:

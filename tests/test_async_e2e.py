@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -59,7 +60,9 @@ def biggest_thread(emu: ChatKitEmulator) -> str:
 # --- threads ---------------------------------------------------------------------------------
 
 
-async def test_retrieve_returns_every_field_as_served(emu: ChatKitEmulator, client: AsyncChatKit) -> None:
+async def test_retrieve_returns_every_field_as_served(
+    emu: ChatKitEmulator, client: AsyncChatKit
+) -> None:
     """retrieve() decodes each demo thread to a model whose to_dict equals what was served."""
     for served in emu.threads():
         thread = await client.threads.retrieve(served["id"])
@@ -111,7 +114,7 @@ async def test_list_threads_backwards_from_before(
     requests = [r for r in emu.requests if r.path == "/v1/chatkit/threads"]
     assert all("after" not in r.query for r in requests)
     assert requests[0].query["before"] == start
-    for prev, nxt in zip(requests, requests[1:]):
+    for prev, nxt in itertools.pairwise(requests):
         assert nxt.query["before"] != prev.query["before"]
 
 
@@ -142,7 +145,9 @@ async def test_paging_is_lazy(emu: ChatKitEmulator, client: AsyncChatKit) -> Non
     assert len(emu.requests) == 1
 
 
-async def test_awaiting_a_paginator_gives_the_first_page(client: AsyncChatKit, emu: ChatKitEmulator) -> None:
+async def test_awaiting_a_paginator_gives_the_first_page(
+    client: AsyncChatKit, emu: ChatKitEmulator
+) -> None:
     """await client.threads.list(...) returns the first Page."""
     page = await client.threads.list(limit=3)
     assert isinstance(page, Page) and len(page.data) == 3 and page.has_more
@@ -166,7 +171,9 @@ async def test_each_iteration_restarts_the_walk(client: AsyncChatKit) -> None:
     assert first == second and len(first) == 12
 
 
-async def test_delete_removes_the_thread_and_its_items(emu: ChatKitEmulator, client: AsyncChatKit) -> None:
+async def test_delete_removes_the_thread_and_its_items(
+    emu: ChatKitEmulator, client: AsyncChatKit
+) -> None:
     """delete() returns the receipt; the thread is gone afterwards (404), items included."""
     thread_id = biggest_thread(emu)
     receipt = await client.threads.delete(thread_id)
@@ -196,14 +203,18 @@ async def test_list_items_every_item_once_in_server_order(
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
 @pytest.mark.parametrize("limit", [1, 7, 100])
-async def test_list_items_backwards(emu: ChatKitEmulator, client: AsyncChatKit, order: str, limit: int) -> None:
+async def test_list_items_backwards(
+    emu: ChatKitEmulator, client: AsyncChatKit, order: str, limit: int
+) -> None:
     """Paging items backwards from before=X yields every earlier item once, pages in listing order."""
     thread_id = biggest_thread(emu)
     listing = [i["id"] for i in emu.items(thread_id, order=order)]  # type: ignore[arg-type]
     start = listing[-3]
     pages = [
         [i.id for i in p.data]
-        async for p in client.threads.list_items(thread_id, before=start, limit=limit, order=order).pages()  # type: ignore[arg-type]
+        async for p in client.threads.list_items(
+            thread_id, before=start, limit=limit, order=order
+        ).pages()  # type: ignore[arg-type]
     ]
     got = [i for page in pages for i in page]
     assert sorted(got, key=listing.index) == listing[:-3]
@@ -211,7 +222,7 @@ async def test_list_items_backwards(emu: ChatKitEmulator, client: AsyncChatKit, 
     for page in pages:
         assert page == sorted(page, key=listing.index)
     # Walking back, each page lies entirely before the previous one.
-    for earlier, later in zip(pages[1:], pages):
+    for later, earlier in itertools.pairwise(pages):
         assert listing.index(earlier[-1]) < listing.index(later[0])
     assert all("after" not in r.query for r in emu.requests)
 
@@ -220,7 +231,9 @@ async def test_list_items_after_cursor_forward(emu: ChatKitEmulator, client: Asy
     """Starting from after=X yields the items following X."""
     thread_id = biggest_thread(emu)
     listing = [i["id"] for i in emu.items(thread_id, order="asc")]
-    got = [i.id async for i in client.threads.list_items(thread_id, after=listing[4], order="asc", limit=7)]
+    got = [
+        i.id async for i in client.threads.list_items(thread_id, after=listing[4], order="asc", limit=7)
+    ]
     assert got == listing[5:]
 
 
@@ -241,7 +254,9 @@ async def test_every_item_type_is_served_and_decoded(emu: ChatKitEmulator, clien
     }
 
 
-async def test_unknown_and_bare_item_types_over_the_wire(emu: ChatKitEmulator, client: AsyncChatKit) -> None:
+async def test_unknown_and_bare_item_types_over_the_wire(
+    emu: ChatKitEmulator, client: AsyncChatKit
+) -> None:
     """An unknown item type, the bare spelling and extra fields survive a real response."""
     thread = emu.add_thread(user="user_9")
     bare = emu.add_raw_item(
@@ -284,16 +299,32 @@ async def test_sessions_create_sends_every_parameter_and_cancel(
     """create() sends the documented body and decodes the session; cancel() flips its status."""
     session = await client.sessions.create(
         user="user_42",
-        workflow={"id": "wf_123", "version": "3", "state_variables": {"plan": "pro", "n": 2}, "tracing": {"enabled": False}},
-        chatkit_configuration={"history": {"enabled": False}, "file_upload": {"enabled": True, "max_files": 3}},
+        workflow={
+            "id": "wf_123",
+            "version": "3",
+            "state_variables": {"plan": "pro", "n": 2},
+            "tracing": {"enabled": False},
+        },
+        chatkit_configuration={
+            "history": {"enabled": False},
+            "file_upload": {"enabled": True, "max_files": 3},
+        },
         expires_after={"anchor": "created_at", "seconds": 120},
         rate_limits={"max_requests_per_1_minute": 30},
     )
     sent = orjson.loads(emu.requests[-1].body)
     assert sent == {
         "user": "user_42",
-        "workflow": {"id": "wf_123", "version": "3", "state_variables": {"plan": "pro", "n": 2}, "tracing": {"enabled": False}},
-        "chatkit_configuration": {"history": {"enabled": False}, "file_upload": {"enabled": True, "max_files": 3}},
+        "workflow": {
+            "id": "wf_123",
+            "version": "3",
+            "state_variables": {"plan": "pro", "n": 2},
+            "tracing": {"enabled": False},
+        },
+        "chatkit_configuration": {
+            "history": {"enabled": False},
+            "file_upload": {"enabled": True, "max_files": 3},
+        },
         "expires_after": {"anchor": "created_at", "seconds": 120},
         "rate_limits": {"max_requests_per_1_minute": 30},
     }
@@ -313,7 +344,9 @@ async def test_sessions_create_sends_every_parameter_and_cancel(
         await client.sessions.cancel("cksess_missing")
 
 
-async def test_session_create_validates_before_sending(client: AsyncChatKit, emu: ChatKitEmulator) -> None:
+async def test_session_create_validates_before_sending(
+    client: AsyncChatKit, emu: ChatKitEmulator
+) -> None:
     """An empty user or a workflow without id is refused locally."""
     with pytest.raises(ValueError, match="user"):
         await client.sessions.create(user="", workflow={"id": "wf"})
@@ -340,7 +373,9 @@ async def test_every_emitted_body_round_trips(emu: ChatKitEmulator, client: Asyn
         check(await client.threads.with_raw_response.list(limit=100, order=order), Page[Thread])  # type: ignore[arg-type]
     for served in emu.threads():
         check(await client.threads.with_raw_response.retrieve(served["id"]), Thread)
-        check(await client.threads.with_raw_response.list_items(served["id"], limit=100), Page[ThreadItem])
+        check(
+            await client.threads.with_raw_response.list_items(served["id"], limit=100), Page[ThreadItem]
+        )
     session = await client.sessions.with_raw_response.create(user="u", workflow={"id": "wf"})
     check(session, ChatSession)
     check(await client.sessions.with_raw_response.cancel(session.parse().id), ChatSession)
@@ -418,7 +453,14 @@ async def test_hostile_ids_are_refused_before_sending(
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"limit": 101}, {"limit": -1}, {"order": "up"}, {"user": ""}, {"user": "u" * 513}, {"after": "a", "before": "b"}],
+    [
+        {"limit": 101},
+        {"limit": -1},
+        {"order": "up"},
+        {"user": ""},
+        {"user": "u" * 513},
+        {"after": "a", "before": "b"},
+    ],
 )
 async def test_bad_list_parameters_are_refused_before_sending(
     client: AsyncChatKit, emu: ChatKitEmulator, kwargs: dict[str, Any]
@@ -437,7 +479,13 @@ async def test_a_server_repeating_a_cursor_raises_instead_of_looping(
 ) -> None:
     """A page whose last_id was already used as a cursor stops the walk with CursorLoopError."""
     thread = emu.threads()[0]
-    stuck = {"object": "list", "data": [thread], "first_id": thread["id"], "last_id": thread["id"], "has_more": True}
+    stuck = {
+        "object": "list",
+        "data": [thread],
+        "first_id": thread["id"],
+        "last_id": thread["id"],
+        "has_more": True,
+    }
     emu.inject(FaultSpec(status=200, body=stuck, times=5))
     got: list[str] = []
     with pytest.raises(CursorLoopError, match="second time"):
@@ -448,12 +496,30 @@ async def test_a_server_repeating_a_cursor_raises_instead_of_looping(
     assert isinstance(CursorLoopError("x"), ChatKitError)
 
 
-async def test_paging_stops_on_empty_page_or_missing_cursor(emu: ChatKitEmulator, client: AsyncChatKit) -> None:
+async def test_paging_stops_on_empty_page_or_missing_cursor(
+    emu: ChatKitEmulator, client: AsyncChatKit
+) -> None:
     """has_more=true with an empty page, or without last_id, ends the walk (no request storm)."""
-    emu.inject(FaultSpec(status=200, body={"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": True}))
+    emu.inject(
+        FaultSpec(
+            status=200,
+            body={"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": True},
+        )
+    )
     assert [t async for t in client.threads.list()] == []
     thread = emu.threads()[0]
-    emu.inject(FaultSpec(status=200, body={"object": "list", "data": [thread], "first_id": None, "last_id": None, "has_more": True}))
+    emu.inject(
+        FaultSpec(
+            status=200,
+            body={
+                "object": "list",
+                "data": [thread],
+                "first_id": None,
+                "last_id": None,
+                "has_more": True,
+            },
+        )
+    )
     assert [t.id async for t in client.threads.list()] == [thread["id"]]
     assert len(emu.requests) == 2
 

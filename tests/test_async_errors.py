@@ -109,7 +109,9 @@ async def test_server_side_parameter_error_is_bad_request(emu: ChatKitEmulator) 
     "body",
     [b"<html><body>502 Bad Gateway</body></html>", b"{trunc", b"", b"[1, 2]", b'{"id": 5}'],
 )
-async def test_a_2xx_body_that_does_not_fit_is_a_validation_error(emu: ChatKitEmulator, body: bytes) -> None:
+async def test_a_2xx_body_that_does_not_fit_is_a_validation_error(
+    emu: ChatKitEmulator, body: bytes
+) -> None:
     """HTML, truncated JSON, an empty body or the wrong shape raise APIResponseValidationError."""
     emu.inject(FaultSpec(status=200, body=body))
     async with make_client(emu) as client:
@@ -233,7 +235,9 @@ async def test_nothing_listening_is_a_connection_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with AsyncChatKit(api_key="sk", base_url=f"http://127.0.0.1:{port}/v1", max_retries=1) as client:
+    async with AsyncChatKit(
+        api_key="sk", base_url=f"http://127.0.0.1:{port}/v1", max_retries=1
+    ) as client:
         with pytest.raises(APIConnectionError, match="cannot connect"):
             await client.threads.list()
 

@@ -6,9 +6,10 @@ import copy
 from typing import Any
 
 import orjson
-import pytest
-
 import payloads as P
+import pytest
+from schema import validate
+
 from chatkit_async import APIResponseValidationError, parse, to_dict
 from chatkit_async.types import (
     ActiveStatus,
@@ -38,7 +39,6 @@ from chatkit_async.types import (
     UserMessageQuotedText,
     WidgetItem,
 )
-from schema import validate
 
 ITEM_CLASSES = {
     "chatkit.user_message": UserMessageItem,
@@ -79,7 +79,10 @@ def test_thread_decodes_every_field() -> None:
         ({"type": "active"}, ActiveStatus()),
         ({"type": "locked", "reason": "abuse"}, LockedStatus(reason="abuse")),
         ({"type": "closed", "reason": None}, ClosedStatus(reason=None)),
-        ({"type": "archived", "until": 5}, UnknownStatus(type="archived", raw={"type": "archived", "until": 5})),
+        (
+            {"type": "archived", "until": 5},
+            UnknownStatus(type="archived", raw={"type": "archived", "until": 5}),
+        ),
     ],
 )
 def test_thread_status_union(wire: dict[str, Any], expected: ThreadStatus) -> None:
@@ -203,7 +206,9 @@ def test_unknown_content_parts_and_annotations() -> None:
     )
     item = parse(user, ThreadItem)
     assert isinstance(item, UserMessageItem)
-    assert item.content[0] == UnknownUserContent(type="input_image", raw={"type": "input_image", "url": "https://x"})
+    assert item.content[0] == UnknownUserContent(
+        type="input_image", raw={"type": "input_image", "url": "https://x"}
+    )
     assistant = P.assistant_message(
         content=[
             {"type": "output_image", "image_url": "https://y"},

@@ -23,9 +23,16 @@ def page(ids: list[str], *, has_more: bool, first: str | None = "", last: str | 
 
 @pytest.mark.parametrize(
     ("query", "backward"),
-    [({}, False), ({"after": "a"}, False), ({"before": "b"}, True), ({"limit": "5", "before": "b"}, True)],
+    [
+        ({}, False),
+        ({"after": "a"}, False),
+        ({"before": "b"}, True),
+        ({"limit": "5", "before": "b"}, True),
+    ],
 )
-def test_direction_is_backward_only_when_starting_from_before(query: dict[str, str], backward: bool) -> None:
+def test_direction_is_backward_only_when_starting_from_before(
+    query: dict[str, str], backward: bool
+) -> None:
     """A walk goes backwards exactly when it starts with before and no after."""
     assert is_backward(query) is backward
 

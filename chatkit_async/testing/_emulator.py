@@ -34,7 +34,6 @@ import re
 import secrets
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -150,7 +149,9 @@ class FaultSpec:
             emulator's own, ``content-type`` and ``x-request-id`` included.
         body: Serve these exact bytes, or this JSON-encoded value, with ``status`` (200 by
             default); e.g. ``b"<html>"`` or ``b"{trunc"`` for hostile-body tests.
-        drop: Close the connection abruptly without any response.
+        drop: Close the connection abruptly without any response. Note that aiohttp's client
+            silently retries an idempotent request (GET, DELETE) once after a disconnect, so
+            use ``times=2`` (or more) for a plain aiohttp GET to see the error.
         delay: Sleep this many seconds first; then handle normally unless ``status``, ``body``
             or ``drop`` is set too.
         times: How many requests this fault applies to.
@@ -197,12 +198,16 @@ class FaultSpec:
 
 @dataclass
 class _FaultSlot:
+    """A queued fault and how many more requests it applies to."""
+
     spec: FaultSpec
     remaining: int
 
 
 @dataclass
 class _RandomFaults:
+    """State of :meth:`ChatKitEmulator.inject_random_faults`."""
+
     rng: random.Random
     rate: float
     specs: tuple[FaultSpec, ...]
@@ -210,6 +215,8 @@ class _RandomFaults:
 
 @dataclass
 class _Reply:
+    """A response before it becomes an aiohttp response."""
+
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
@@ -218,7 +225,10 @@ class _Reply:
 def _error_body(
     message: str, type_: str, param: str | None = None, code: str | None = None
 ) -> bytes:
-    return orjson.dumps({"error": {"message": message, "type": type_, "param": param, "code": code}})
+    """Serializes OpenAI's error envelope."""
+    return orjson.dumps(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    )
 
 
 def _error(
@@ -251,13 +261,14 @@ def _match_route(raw_path: str) -> _Route | None:
 
 
 def _has_beta(values: Sequence[str]) -> bool:
-    return any(
-        part.strip() == _BETA_VALUE for value in values for part in value.split(",")
-    )
+    """Whether any ``OpenAI-Beta`` header value lists ``chatkit_beta=v1``."""
+    return any(part.strip() == _BETA_VALUE for value in values for part in value.split(","))
 
 
 @dataclass
 class _PageParams:
+    """Validated paging query parameters."""
+
     limit: int
     order: Order
     after: str | None
@@ -842,8 +853,8 @@ class ChatKitEmulator:
         if self.require_beta_header and not _has_beta(headers.getall("OpenAI-Beta", [])):
             return _error(
                 400,
-                f"You must provide the 'OpenAI-Beta: {_BETA_VALUE}' header to access the "
-                "ChatKit API.",
+                f"You must provide the 'OpenAI-Beta: {_BETA_VALUE}' header to access "
+                "the ChatKit API.",
                 "invalid_request_error",
                 None,
                 "missing_beta_header",
@@ -1196,7 +1207,7 @@ def serve_forever(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: ``python -m chatkit_async.testing._emulator [options]``.
+    """Command-line entry point: serves an emulator until Ctrl+C (``main(["--port", "8000"])``).
 
     Args:
         argv: Arguments (``sys.argv[1:]`` when ``None``).
@@ -1228,7 +1239,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         require_beta_header=not args.no_beta_header,
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,9 +13,11 @@ at a deleted element keep working: the element's position is remembered.
 
 from __future__ import annotations
 
+import gc
 import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeGuard
 
@@ -72,8 +74,29 @@ class NotFound(LookupError):
         super().__init__(self.message)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pauses the cyclic garbage collector while building many containers.
+
+    Bulk seeding creates hundreds of thousands of dicts that all survive; without the pause
+    the collector re-scans them over and over and seeding gets about four times slower.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _dumps(obj: Any) -> bytes:
-    return orjson.dumps(obj)
+    """Serializes ``obj`` into a right-sized bytes object.
+
+    orjson hands back bytes with a few KiB of spare capacity; copying through a memoryview
+    trims it, which matters when a million serialized items are kept.
+    """
+    return memoryview(orjson.dumps(obj)).tobytes()
 
 
 @dataclass(frozen=True)
@@ -434,9 +457,7 @@ class EmulatorStore:
         collection = self._threads if user is None else self._by_user.get(user)
         if collection is None:
             return Page([], None, None, False)
-        return collection.page(
-            limit=limit, order=order, after_key=after_key, before_key=before_key
-        )
+        return collection.page(limit=limit, order=order, after_key=after_key, before_key=before_key)
 
     def _thread_cursor(self, param: str, cursor: str | None) -> int | None:
         if cursor is None:
@@ -559,16 +580,17 @@ class EmulatorStore:
             raise ValueError("types must not be empty")
         base_index = len(entry.items)
         out: list[dict[str, Any]] = []
-        for k in range(n):
-            item = make_item(
-                cycle[k % len(cycle)],
-                id=self._fresh_item_id(entry),
-                thread_id=thread_id,
-                created_at=entry.item_clock + 1,
-                index=base_index + k,
-            )
-            self._store_item(entry, item["id"], item["created_at"], _dumps(item))
-            out.append(item)
+        with _gc_paused():
+            for k in range(n):
+                item = make_item(
+                    cycle[k % len(cycle)],
+                    id=self._fresh_item_id(entry),
+                    thread_id=thread_id,
+                    created_at=entry.item_clock + 1,
+                    index=base_index + k,
+                )
+                self._store_item(entry, item["id"], item["created_at"], _dumps(item))
+                out.append(item)
         return out
 
     def _seed_entry(self, thread_id: str) -> _ThreadEntry:
