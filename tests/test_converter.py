@@ -394,3 +394,16 @@ def test_parse_does_not_mutate_its_input() -> None:
     before = copy.deepcopy(wire)
     parse(wire, Page[ThreadItem])
     assert wire == before
+
+
+def test_models_pickle_and_deepcopy() -> None:
+    """Decoded models survive pickle and deepcopy unchanged, with or without extra fields."""
+    import pickle
+
+    for wire in (P.page([make() for make in P.ALL_ITEMS]), P.page([P.user_message(extra_field=1)])):
+        page = parse(wire, Page[ThreadItem])
+        assert pickle.loads(pickle.dumps(page)) == page
+        assert copy.deepcopy(page) == page
+        assert to_dict(pickle.loads(pickle.dumps(page))) == wire
+    session = parse(P.session(), ChatSession)
+    assert pickle.loads(pickle.dumps(session)) == session

@@ -6,9 +6,8 @@ decoding and encoding live in :mod:`chatkit_async._converter`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -17,7 +16,32 @@ __all__ = ["EMPTY_EXTRA", "extra_field", "from_unix"]
 
 #: The ``extra`` value of a model whose wire object had no unknown fields. It is shared and
 #: read-only, so decoding a page of ordinary items allocates no dictionaries for it.
-EMPTY_EXTRA: Mapping[str, Any] = MappingProxyType({})
+class _EmptyExtra(Mapping[str, Any]):
+    """An immutable empty mapping that, unlike ``MappingProxyType``, pickles and copies.
+
+    It reduces to the module-level singleton, so a model that went through ``pickle`` or
+    ``copy.deepcopy`` still shares it.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "EMPTY_EXTRA"
+
+
+EMPTY_EXTRA: Mapping[str, Any] = _EmptyExtra()
 
 
 def extra_field() -> Any:
