@@ -36,3 +36,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against the official SDK and raw aiohttp (never part of the tests)."""
     session.install("-e", ".[bench]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with mkdocs, warnings as errors."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", *session.posargs)
