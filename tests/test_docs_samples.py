@@ -6,6 +6,9 @@ subprocess, with a timeout) whose ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` poi
 :class:`~chatkit_async.testing.ChatKitEmulator` seeded with the demo data. Blocks without the marker
 are fragments and are not run. A sample may also start its own emulator.
 
+A block whose first line is ``# runnable-notebook`` uses notebook syntax (top-level ``await``): it
+runs as a cell on a real ipykernel, with the same environment.
+
 A block whose first line is ``# runnable-pytest`` is a test module: it is run by pytest (with the
 ``chatkit_emulator`` fixture plugin) in a fresh interpreter and must pass with at least one test.
 
@@ -28,6 +31,7 @@ from chatkit_async.testing import ChatKitEmulator
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = "# runnable"
 PYTEST_MARKER = "# runnable-pytest"
+NOTEBOOK_MARKER = "# runnable-notebook"
 _FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -51,12 +55,48 @@ def _samples(marker: str = MARKER) -> list[pytest.ParameterSet]:
 
 SAMPLES = _samples()
 PYTEST_SAMPLES = _samples(PYTEST_MARKER)
+NOTEBOOK_SAMPLES = _samples(NOTEBOOK_MARKER)
 
 
 def test_there_are_runnable_samples() -> None:
     """The docs keep their executable samples (a guard against the marker silently vanishing)."""
     assert len(SAMPLES) >= 10
     assert len(PYTEST_SAMPLES) >= 2
+    assert len(NOTEBOOK_SAMPLES) >= 1
+
+
+def test_every_python_block_is_executed() -> None:
+    """No ```python block escapes the tests: each carries a runnable marker or includes a tested file."""
+    markers = (MARKER, PYTEST_MARKER, NOTEBOOK_MARKER)
+    unmarked = []
+    for path in _doc_files():
+        text = path.read_text(encoding="utf-8")
+        for match in _FENCE.finditer(text):
+            first = (match.group(1).splitlines() or [""])[0]
+            # ``--8<--`` includes a file from examples/, which has its own end-to-end test.
+            if first not in markers and not first.startswith("--8<--"):
+                unmarked.append(f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}")
+    assert unmarked == []
+
+
+@pytest.mark.parametrize("code", NOTEBOOK_SAMPLES)
+def test_notebook_sample_runs(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook-style sample (top-level await) runs as a cell on a real kernel."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(code)]
+    with ChatKitEmulator() as emulator:
+        assert emulator.api_key is not None
+        monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", emulator.api_key)
+        NotebookClient(
+            notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
+    outputs = notebook.cells[0].get("outputs", [])
+    assert all(o["output_type"] != "error" for o in outputs), outputs
 
 
 @pytest.mark.parametrize("code", PYTEST_SAMPLES)
