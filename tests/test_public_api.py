@@ -80,3 +80,26 @@ def test_top_level_exports_the_contract() -> None:
         "APIResponseValidationError",
     ]:
         assert name in chatkit_async.__all__, name
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_public_callables_are_documented(module_name: str) -> None:
+    """Every exported class and function has a docstring; public methods with parameters have Args."""
+    module = importlib.import_module(module_name)
+    problems = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        if not (obj.__doc__ or "").strip():
+            problems.append(name)
+        if not inspect.isclass(obj):
+            continue
+        for attr, member in vars(obj).items():
+            if attr.startswith("_") or not inspect.isfunction(member):
+                continue
+            doc = inspect.getdoc(member) or ""
+            params = [p for p in inspect.signature(member).parameters if p not in ("self", "cls")]
+            if not doc or (params and "Args:" not in doc):
+                problems.append(f"{name}.{attr}")
+    assert problems == []

@@ -486,6 +486,9 @@ class ChatKitEmulator:
     def add_raw_thread(self, thread: Mapping[str, Any]) -> dict[str, Any]:
         """Adds a thread dict served verbatim (``id``/``created_at`` filled only if missing).
 
+        Args:
+            thread: The thread object as it should be served (any JSON object).
+
         Returns:
             The thread as served.
 
@@ -533,6 +536,10 @@ class ChatKitEmulator:
 
         Use it for unknown types, the bare spelling (``"user_message"``) or extra fields.
 
+        Args:
+            thread_id: Parent thread (must exist).
+            item: The item object as it should be served (any JSON object).
+
         Returns:
             The item as served.
 
@@ -548,6 +555,11 @@ class ChatKitEmulator:
         self, thread_id: str, n: int, *, types: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:
         """Adds ``n`` items at once, cycling through ``types`` (all six by default).
+
+        Args:
+            thread_id: Parent thread (must exist).
+            n: How many items to add.
+            types: Item types to cycle through (full or bare spelling).
 
         Returns:
             The items as served, in creation order.
@@ -565,6 +577,10 @@ class ChatKitEmulator:
         It has three users (``user_1`` .. ``user_3``), active/locked/closed threads, null and
         non-null titles, every item type, annotations and attachments, an empty thread and a
         45-item thread. See :func:`chatkit_async.testing._demo.build_demo`.
+
+        Args:
+            seed: Seed of the data set (ids, timestamps and content).
+            threads: How many threads to add.
 
         Raises:
             ValueError: If its ids are already present (seeding the same demo twice).
@@ -618,7 +634,11 @@ class ChatKitEmulator:
     # ------------------------------------------------------------------ faults
 
     def inject(self, *faults: FaultSpec) -> None:
-        """Queues faults for the next matching requests (FIFO, each ``times`` times)."""
+        """Queues faults for the next matching requests (FIFO, each ``times`` times).
+
+        Args:
+            *faults: The faults, served in the order given.
+        """
         with self._lock:
             self._faults.extend(_FaultSlot(f, f.times) for f in faults)
 
