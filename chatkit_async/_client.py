@@ -265,11 +265,8 @@ class AsyncChatKit:
             headers = {**headers, "Content-Type": "application/json"}
         if options.extra_headers:
             headers = merge_headers(headers, options.extra_headers)
-        timeout = (
-            self._timeout
-            if isinstance(options.timeout, NotGiven)
-            else check_timeout(options.timeout)
-        )
+        # RequestOptions validated a per-call timeout already; no second check on the hot path.
+        timeout = self._timeout if isinstance(options.timeout, NotGiven) else options.timeout
         content = orjson.dumps(body) if body is not None else None
         url = self._url(path, query)
         raw, retries = await self._send(method, url, headers, content, timeout)
