@@ -205,9 +205,7 @@ def _model_structure_factory(t: Any, conv: cattrs.Converter) -> Callable[[object
         obj = base(data, t)
         if has_extra and not known.issuperset(data):
             # Models are frozen; this is the one place that sets a field after construction.
-            object.__setattr__(
-                obj, "extra", {k: _json_copy(v) for k, v in data.items() if k not in known}
-            )
+            object.__setattr__(obj, "extra", _extra_fields(data, known))
         return obj
 
     return structure_model
