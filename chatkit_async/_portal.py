@@ -19,14 +19,23 @@ Rules it enforces:
 * An exception raised on the loop surfaces unchanged (same object, same class) in the caller's
   thread. If the waiting caller is interrupted (``KeyboardInterrupt``), the task on the loop is
   cancelled, so an abandoned request does not keep running or leak its connection.
+* A blocking call made *from* the loop's own thread raises ``RuntimeError`` at once: it could only
+  wait forever for a loop that is waiting for it.
+
+The hot path (:meth:`Portal.call`, every blocking request and every page) is built for latency,
+because a sequential blocking call pays it twice: once to wake the loop thread, once to wake the
+caller. It hands the coroutine function to the loop with one ``call_soon_threadsafe`` and waits on a
+bare ``threading.Lock`` that the loop releases as the coroutine's last act; no
+``concurrent.futures.Future``, no chained callbacks, no extra loop iteration to deliver the result.
+On Python 3.12+ the task also starts eagerly, in the same loop iteration that received it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
-from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import ExitStack
 from typing import Any, TypeVar, cast
 
@@ -39,6 +48,10 @@ __all__ = ["Portal"]
 T = TypeVar("T")
 
 _CLOSED_MESSAGE = "This client has been closed."
+_REENTRY_MESSAGE = (
+    "A blocking ChatKit call was made from the client's own event loop thread, where it would "
+    "wait forever; use the AsyncChatKit core there instead."
+)
 
 
 class Portal:
@@ -94,8 +107,7 @@ class Portal:
     def call(self, func: Callable[[], Awaitable[T]]) -> T:
         """Run a coroutine function on the portal's loop and wait for its result.
 
-        ``BlockingPortal.call`` takes positional arguments only, so callers bind arguments with
-        ``functools.partial`` and pass a callable that takes none.
+        Callers bind arguments with ``functools.partial`` and pass a callable that takes none.
 
         Args:
             func: A callable taking no arguments and returning an awaitable.
@@ -105,12 +117,30 @@ class Portal:
 
         Raises:
             ClientClosedError: The portal is closed or closing.
+            RuntimeError: Called from the portal's own loop thread (it would deadlock).
             BaseException: Whatever ``func`` raised, unchanged.
         """
-        return cast(T, self._submit(func, coroutine=True))
+        self._admit()
+        try:
+            pending = _Call(func)
+            self._loop.call_soon_threadsafe(pending.start, self._loop)
+            try:
+                pending.done.acquire()
+            except BaseException:
+                # The *wait* was interrupted (e.g. KeyboardInterrupt): cancel the task on the
+                # loop, so the abandoned request neither keeps running nor holds a connection.
+                # ``start`` was queued first and the loop runs callbacks in order, so the task
+                # exists by the time ``cancel`` runs.
+                self._loop.call_soon_threadsafe(pending.cancel)
+                raise
+            return cast(T, pending.outcome())
+        finally:
+            self._leave()
 
     def run_sync(self, func: Callable[[], T]) -> T:
         """Run a plain function on the portal's loop thread and wait for its result.
+
+        Used off the hot path (building a client, ``with_options``), through anyio's portal.
 
         Args:
             func: A callable taking no arguments.
@@ -120,39 +150,29 @@ class Portal:
 
         Raises:
             ClientClosedError: The portal is closed or closing.
+            RuntimeError: Called from the portal's own loop thread (it would deadlock).
             BaseException: Whatever ``func`` raised, unchanged.
         """
-        return cast(T, self._submit(func))
+        self._admit()
+        try:
+            return self._portal.start_task_soon(func).result()
+        finally:
+            self._leave()
 
-    def _submit(self, func: Callable[[], Any], *, coroutine: bool = False) -> Any:
+    def _admit(self) -> None:
+        # Every call is counted while it runs, so that ``close()`` can wait for it.
+        if threading.get_ident() == self._loop_thread_id:
+            raise RuntimeError(_REENTRY_MESSAGE)
         with self._lock:
             if self._closing:
                 raise ClientClosedError(_CLOSED_MESSAGE)
             self._inflight += 1
-        try:
-            future: Future[Any]
-            if coroutine:
-                # The hot path of every blocking call: asyncio's own thread hand-off measured
-                # about 65 us cheaper per call than the portal's task machinery (see
-                # docs/performance.md). The portal still owns the loop's lifecycle, and
-                # ``close()`` waits for these calls through ``_inflight`` all the same.
-                future = asyncio.run_coroutine_threadsafe(_awaited(func), self._loop)
-            else:
-                future = self._portal.start_task_soon(func)
-            try:
-                return future.result()
-            except BaseException:
-                # Only reached with the task still pending when the *wait* was interrupted (e.g.
-                # KeyboardInterrupt): cancelling the future cancels the task on the loop. For an
-                # exception raised by the task itself the future is done and this is a no-op.
-                if not future.done():
-                    future.cancel()
-                raise
-        finally:
-            with self._lock:
-                self._inflight -= 1
-                if not self._inflight:
-                    self._idle.notify_all()
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+            if not self._inflight:
+                self._idle.notify_all()
 
     def close(self, final: Callable[[], Awaitable[None]] | None = None) -> None:
         """Refuse new calls, let running ones finish, run ``final`` on the loop, join the thread.
@@ -190,5 +210,68 @@ class Portal:
             self._stack.close()
 
 
-async def _awaited(func: Callable[[], Awaitable[T]]) -> T:
-    return await func()
+class _Call:
+    """One blocking call in flight: the caller sleeps on ``done``, the loop fills in the outcome.
+
+    ``done`` is created locked; the coroutine's wrapper releases it as its very last act, after
+    storing either ``value`` or ``error``. A plain lock is the cheapest thing one thread can sleep
+    on and another wake it with (``concurrent.futures.Future`` adds a condition variable, a
+    callback chain and an extra loop iteration).
+    """
+
+    __slots__ = ("done", "error", "func", "task", "value")
+
+    def __init__(self, func: Callable[[], Awaitable[Any]]) -> None:
+        self.func = func
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the call as a task (on the loop thread, from ``call_soon_threadsafe``)."""
+        self.task = _start_task(loop, self._run())
+
+    async def _run(self) -> None:
+        try:
+            self.value = await self.func()
+        except BaseException as exc:  # handed to the waiting caller, who raises it
+            self.error = exc
+        finally:
+            self.done.release()
+
+    def cancel(self) -> None:
+        """Cancel the task (on the loop thread) after the caller stopped waiting for it."""
+        if self.task is not None:
+            self.task.cancel()
+
+    def outcome(self) -> Any:
+        """The value, or raise the error (in the caller's thread, once ``done`` was acquired)."""
+        error = self.error
+        if error is None:
+            return self.value
+        # Drop our references before raising: the traceback refers to this frame, and a cycle
+        # would keep the error (and everything its frames hold) alive until the next GC pass.
+        self.error = None
+        try:
+            raise error
+        finally:
+            del error
+
+
+if sys.version_info >= (3, 12):
+
+    def _start_task(
+        loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
+    ) -> asyncio.Task[None]:
+        # Run the first step now, inside this callback, instead of one loop iteration later:
+        # the request is on the wire before the loop polls again.
+        return asyncio.Task(coro, loop=loop, eager_start=True)
+
+else:
+
+    def _start_task(
+        loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]
+    ) -> asyncio.Task[None]:
+        return loop.create_task(coro)
