@@ -302,9 +302,9 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
                 target = f">= {TARGETS[key]:.2f}"
             elif contender == C.CK_SYNC and C.CK_ASYNC in bench:
                 # Results files written before ``vs_async`` was stored still have every rate.
-                vs_async = row.get("vs_async") or statistics.median(
-                    _paired(row["rates"], bench[C.CK_ASYNC]["rates"])
-                )
+                vs_async = row.get("vs_async")
+                if vs_async is None:
+                    vs_async = statistics.median(_paired(row["rates"], bench[C.CK_ASYNC]["rates"]))
                 target = f"{vs_async:.2f} of async"
                 if key == "b":
                     target += f", target >= {SYNC_VS_ASYNC_TARGET:.2f} of async"

@@ -1,8 +1,8 @@
-"""What one blocking call costs to cross into an event loop thread and back, with no I/O at all.
+"""What one blocking call costs to cross into an event loop thread and back.
 
 Every blocking ``ChatKit`` call wakes the portal's loop thread and is woken in turn when the result
-is ready. This isolates that hand-off: a coroutine that does nothing, run from the main thread on a
-loop in another thread, by each way of crossing:
+is ready. First this isolates that hand-off, with no I/O: a coroutine that does nothing, run
+from the main thread on a loop in another thread, by each way of crossing:
 
 * ``anyio BlockingPortal.call``: anyio's own portal task machinery;
 * ``asyncio.run_coroutine_threadsafe``: a task plus a ``concurrent.futures.Future`` chained to it;
@@ -100,19 +100,15 @@ def main(argv: list[str] | None = None) -> int:
             "floor: call_soon_threadsafe + lock": floor,
         }
         names = list(ways)
-        micros: dict[str, list[float]] = {n: [] for n in names}
-        switches: dict[str, list[float]] = {n: [] for n in names}
+        samples: dict[str, list[tuple[float, float, float]]] = {n: [] for n in names}
         for r in range(args.rounds):
             for name in names[r % len(names) :] + names[: r % len(names)]:
                 call = ways[name]
                 call()
-                before_switches = _switches()
-                started = time.perf_counter()
-                for _ in range(args.calls):
-                    call()
-                elapsed = time.perf_counter() - started
-                micros[name].append(elapsed / args.calls * 1e6)
-                switches[name].append((_switches() - before_switches) / args.calls)
+                with _Meter() as meter:
+                    for _ in range(args.calls):
+                        call()
+                samples[name].append(meter.per_call(args.calls))
 
     print(
         f"{platform.system()} {platform.machine()} ({os.cpu_count()} CPUs), Python "
@@ -120,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print("| how a blocking call crosses to the loop thread and back | per call | switches per call |")
-    _table(names, micros, switches)
+    print("| --- | ---: | ---: |")
+    for name, (wall, _, switched) in _medians(samples).items():
+        print(f"| {name} | {wall:.0f} µs | {switched:.1f} |")
     if args.requests:
         rows = _requests(args.requests, args.rounds)
         print()
@@ -131,15 +129,6 @@ def main(argv: list[str] | None = None) -> int:
         for name, (wall, cpu, switched) in rows.items():
             print(f"| {name} | {wall:.0f} µs | {cpu:.0f} µs | {switched:.1f} |")
     return 0
-
-
-def _table(names: list[str], micros: dict[str, list[float]], switches: dict[str, list[float]]) -> None:
-    print("| --- | ---: | ---: |")
-    for name in names:
-        print(
-            f"| {name} | {statistics.median(micros[name]):.0f} µs | "
-            f"{statistics.median(switches[name]):.1f} |"
-        )
 
 
 class _Meter:
@@ -161,7 +150,7 @@ class _Meter:
 
 
 def _requests(n: int, rounds: int) -> dict[str, tuple[float, float, float]]:
-    """Medians over rounds of wall µs, process CPU µs and switches per call, per client."""
+    """Per client, medians over rounds of wall µs, process CPU µs and switches per call."""
     with emulator_process([]) as (env, _):
         ids = env.retrieve_ids
 
@@ -190,6 +179,13 @@ def _requests(n: int, rounds: int) -> dict[str, tuple[float, float, float]]:
         for r in range(rounds):
             for name in names[r % 2 :] + names[: r % 2]:
                 samples[name].append(ways[name]())
+    return _medians(samples)
+
+
+def _medians(
+    samples: dict[str, list[tuple[float, float, float]]],
+) -> dict[str, tuple[float, float, float]]:
+    """Per way, the median over rounds of each of ``_Meter.per_call``'s three figures."""
     medians: dict[str, tuple[float, float, float]] = {}
     for name, rows in samples.items():
         wall, cpu, switched = (statistics.median(row[i] for row in rows) for i in range(3))
