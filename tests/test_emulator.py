@@ -889,6 +889,29 @@ async def test_drop_fault(api: Api, emu: ChatKitEmulator) -> None:
     assert emu.faults_served == 3
 
 
+async def test_after_faults_run_the_operation_first(api: Api, emu: ChatKitEmulator) -> None:
+    """``after=True`` changes the server's state, then serves the fault instead of the reply."""
+    body = {"user": "u", "workflow": {"id": "w"}}
+    emu.inject(FaultSpec(status=500, after=True, method="POST"))
+    assert (await api.call("POST", "/chatkit/sessions", json_body=body)).status == 500
+    assert len(emu.sessions()) == 1
+    emu.inject(FaultSpec(drop=True, after=True, method="POST"))
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await api.call("POST", "/chatkit/sessions", json_body=body)
+    assert len(emu.sessions()) == 2
+    # A delay after the operation: the session exists before the reply is sent.
+    emu.inject(FaultSpec(delay=0.3, after=True, method="POST"))
+    task = asyncio.ensure_future(api.call("POST", "/chatkit/sessions", json_body=body))
+    await asyncio.sleep(0.15)
+    assert len(emu.sessions()) == 3 and not task.done()
+    assert (await task).status == 200
+    assert len(emu.sessions()) == 3
+    # Without ``after`` a status fault leaves the state alone.
+    emu.inject(FaultSpec(status=500, method="POST"))
+    assert (await api.call("POST", "/chatkit/sessions", json_body=body)).status == 500
+    assert len(emu.sessions()) == 3
+
+
 async def test_delay_fault(api: Api, emu: ChatKitEmulator) -> None:
     emu.inject(FaultSpec(delay=0.3))
     start = time.perf_counter()

@@ -154,6 +154,11 @@ class FaultSpec:
             use ``times=2`` (or more) for a plain aiohttp GET to see the error.
         delay: Sleep this many seconds first; then handle normally unless ``status``, ``body``
             or ``drop`` is set too.
+        after: Run the operation first (so a session is created, a thread deleted), then serve
+            the fault instead of its response: the delay happens before the reply, and
+            ``status``, ``body`` or ``drop`` replace it. This is the fault a client cannot tell
+            apart from one that struck before the server acted, e.g. a timeout on a
+            ``POST /sessions`` that did create a session.
         times: How many requests this fault applies to.
         method: Only requests with this method (case-insensitive).
         path: Only requests whose decoded path starts with this prefix, e.g.
@@ -165,6 +170,7 @@ class FaultSpec:
     body: bytes | dict[str, Any] | list[Any] | None = None
     drop: bool = False
     delay: float = 0.0
+    after: bool = False
     times: int = 1
     method: str | None = None
     path: str | None = None
@@ -765,6 +771,9 @@ class ChatKitEmulator:
         body: bytes,
     ) -> _Reply | None:
         """Returns the reply, or ``None`` to drop the connection."""
+        reply: _Reply | None = None
+        if fault is not None and fault.after:
+            reply = self._dispatch_safely(method, raw_path, request.headers, query, body)
         if fault is not None:
             if fault.delay > 0:
                 await self._pause(fault.delay)
@@ -772,8 +781,20 @@ class ChatKitEmulator:
                 return None
             if fault.status is not None or fault.body is not None:
                 return _fault_reply(fault)
+        if reply is None:
+            reply = self._dispatch_safely(method, raw_path, request.headers, query, body)
+        return reply
+
+    def _dispatch_safely(
+        self,
+        method: str,
+        raw_path: str,
+        headers: CIMultiDictProxy[str],
+        query: dict[str, str],
+        body: bytes,
+    ) -> _Reply:
         try:
-            return self._dispatch(method, raw_path, request.headers, query, body)
+            return self._dispatch(method, raw_path, headers, query, body)
         except Exception as exc:  # an emulator bug: still answer in the API's shape
             return _error(500, f"ChatKit emulator internal error: {exc!r}", "server_error")
 
