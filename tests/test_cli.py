@@ -213,6 +213,25 @@ def test_threads_get(emu: ChatKitEmulator) -> None:
     assert as_json.json_lines() == [locked]
 
 
+def test_non_ascii_ids_reach_the_server_encoded_once(emu: ChatKitEmulator) -> None:
+    """An id with non-ASCII letters, as a path argument or a cursor, is encoded exactly once."""
+    emu.add_thread(id="cthr_é", user="user_é")
+    emu.add_thread(id="cthr_z", user="user_é")
+    emu.clear_requests()
+    got, listed, bad = cli_many(
+        at(emu, "threads", "get", "cthr_é", "--json"),
+        at(emu, "threads", "list", "--user", "user_é", "--order", "asc", "--after", "cthr_é", "--json"),
+        at(emu, "threads", "get", "cthr_1/../x"),
+    )
+    assert got.code == EXIT_OK and got.json_lines()[0]["id"] == "cthr_é"
+    assert listed.code == EXIT_OK and [t["id"] for t in listed.json_lines()] == ["cthr_z"]
+    assert bad.code == EXIT_USAGE and "must not contain '/'" in bad.err
+    raw = sorted(r.raw_path for r in emu.requests)
+    assert "/v1/chatkit/threads/cthr_%C3%A9" in raw
+    cursors = [r.query.get("after") for r in emu.requests if r.path == "/v1/chatkit/threads"]
+    assert cursors == ["cthr_é"]
+
+
 def test_threads_items(emu: ChatKitEmulator) -> None:
     big = emu.threads()[0]["id"]  # the 45-item thread with every item type
     emu.add_raw_item(

@@ -83,11 +83,17 @@ def non_empty(text: str) -> str:
 
 
 def path_id(text: str) -> str:
-    """An argparse ``type`` accepting an id that can be put in a URL path (the SDK's rule)."""
+    """An argparse ``type`` accepting an id that can be put in a URL path (the SDK's rule).
+
+    The id is checked here, so a bad one is a usage error, but handed on exactly as typed: the SDK
+    percent-encodes ids itself, and encoding here too would send ``cthr_%25C3%25A9`` for
+    ``cthr_é``.
+    """
     try:
-        return validate_path_id(text, name="id")
+        validate_path_id(text, name="id")
     except (TypeError, ValueError) as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _add_output_flag(parser: argparse.ArgumentParser) -> None:
