@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -596,7 +597,7 @@ def test_emulator_command_serves_until_ctrl_c() -> None:
 
 def test_emulator_command_bulk_seeding_and_bad_port() -> None:
     proc = subprocess.Popen(
-        [*CLI, "emulator", "--threads", "3", "--items-per-thread", "150"],
+        [*CLI, "emulator", "--threads", "3", "--items-per-thread", "150", "--rate-limit", "500"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -605,7 +606,7 @@ def test_emulator_command_bulk_seeding_and_bad_port() -> None:
     try:
         assert proc.stdout is not None
         banner = [proc.stdout.readline() for _ in range(4)]
-        assert "3 threads x 150 items" in banner[0]
+        assert "3 threads x 150 items, at most 500 requests/s" in banner[0]
         base_url = banner[1].strip().split("=", 1)[1]
         assert banner[2].strip() == f"OPENAI_API_KEY={DEFAULT_API_KEY}"
         port = base_url.rsplit(":", 1)[1].split("/")[0]
@@ -626,6 +627,14 @@ def test_emulator_command_bulk_seeding_and_bad_port() -> None:
             secrets=(),
         )
         assert len(items.json_lines()) == 150
+        with urllib.request.urlopen(
+            urllib.request.Request(
+                base_url + "/chatkit/threads",
+                headers={"Authorization": f"Bearer {DEFAULT_API_KEY}", "OpenAI-Beta": "chatkit_beta=v1"},
+            ),
+            timeout=10,
+        ) as resp:
+            assert resp.headers["x-ratelimit-limit-requests"] == "500"
         busy = cli("emulator", "--port", port, secrets=())
         assert busy.code == EXIT_ERROR and "cannot serve" in busy.err
         proc.send_signal(signal.SIGINT)

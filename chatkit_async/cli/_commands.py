@@ -421,6 +421,8 @@ def emulator(ctx: Context) -> int:
             contents = f"{args.threads:,} threads x {args.items_per_thread:,} items"
         else:
             contents = f"{args.threads:,} demo threads, seed {args.seed}"
+        if args.rate_limit is not None:
+            contents += f", at most {args.rate_limit:g} requests/s"
         console.line(f"ChatKit emulator listening on {emu.base_url} ({contents})")
         console.line(f"  OPENAI_BASE_URL={emu.base_url}")
         console.line(f"  OPENAI_API_KEY={emu.api_key}")
@@ -434,6 +436,7 @@ def emulator(ctx: Context) -> int:
             0 if plain else args.threads,
             args.host,
             api_key=args.key or DEFAULT_API_KEY,
+            rate_limit=args.rate_limit,
             on_ready=ready,
         )
     except OSError as exc:

@@ -336,4 +336,12 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
         metavar="KEY",
         help="the API key the emulator accepts (default sk-test-emulator)",
     )
+    p.add_argument(
+        "--rate-limit",
+        type=positive_float,
+        default=None,
+        metavar="N",
+        help="admit at most N requests per second (a token bucket of one second's worth); "
+        "the rest get 429 with retry-after-ms, as OpenAI's API does (default: no limit)",
+    )
     return parser

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import re
@@ -47,6 +48,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._demo import build_demo
+from ._ratelimit import TokenBucket
 from ._store import EmulatorStore, InvalidRequest, NotFound, Order
 
 __all__ = [
@@ -103,7 +105,8 @@ class RecordedRequest:
         request_id: The ``x-request-id`` served.
         raw_path: The path as sent on the wire (percent-encoding kept).
         fault: Kind of the injected fault that was served (``"drop"``, ``"429"``, ``"body"``,
-            ``"delay"``, ``"headers"``), or ``None``.
+            ``"delay"``, ``"headers"``), ``"rate_limit"`` for a request refused by the rate
+            limit, or ``None``.
     """
 
     method: str
@@ -358,6 +361,12 @@ class ChatKitEmulator:
         demo_threads: Number of demo threads.
         require_beta_header: Reject requests lacking ``OpenAI-Beta: chatkit_beta=v1``.
         record_requests: Keep the request log (turn off for long benchmarks).
+        rate_limit: Requests per second admitted (a token bucket); requests beyond it get a 429
+            with ``retry-after-ms`` and OpenAI's ``x-ratelimit-*-requests`` headers, which every
+            response carries while a limit is set. ``None``: no limit. See
+            :meth:`set_rate_limit`.
+        rate_limit_burst: How many requests the bucket admits back to back (default: one
+            second's worth).
     """
 
     def __init__(
@@ -371,6 +380,8 @@ class ChatKitEmulator:
         demo_threads: int = 12,
         require_beta_header: bool = True,
         record_requests: bool = True,
+        rate_limit: float | None = None,
+        rate_limit_burst: int | None = None,
     ) -> None:
         self._api_key = api_key
         self._host = host
@@ -385,6 +396,9 @@ class ChatKitEmulator:
         self._random_faults: _RandomFaults | None = None
         self._faults_served = 0
         self._log: list[RecordedRequest] = []
+        self._bucket: TokenBucket | None = None
+        self._rate_limited = 0
+        self.set_rate_limit(rate_limit, burst=rate_limit_burst)
         # server state
         self._mode: Literal["sync", "async"] | None = None
         self._runner: web.ServerRunner | None = None
@@ -443,6 +457,48 @@ class ChatKitEmulator:
         """A snapshot of the request log, oldest first."""
         with self._lock:
             return list(self._log)
+
+    @property
+    def rate_limited(self) -> int:
+        """How many requests the rate limit refused with a 429."""
+        with self._lock:
+            return self._rate_limited
+
+    def set_rate_limit(self, rate: float | None, *, burst: int | None = None) -> None:
+        """Start, change or stop enforcing a rate limit (a token bucket, full when set).
+
+        Args:
+            rate: Requests per second; ``None`` removes the limit.
+            burst: How many requests are admitted back to back (default: one second's worth).
+
+        Raises:
+            ValueError: ``rate`` is not positive and finite, or ``burst`` is below 1.
+        """
+        bucket = None if rate is None else TokenBucket(rate, burst)
+        with self._lock:
+            self._bucket = bucket
+
+    def _admit(self) -> tuple[_Reply | None, dict[str, str]]:
+        """Spend a token: ``(None, headers)`` when admitted, else a 429 reply and its headers."""
+        with self._lock:
+            bucket = self._bucket
+            if bucket is None:
+                return None, {}
+            wait = bucket.take()
+            headers = bucket.headers()
+            if wait is None:
+                return None, headers
+            self._rate_limited += 1
+        headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
+        reply = _error(
+            429,
+            f"Rate limit reached for requests: limit {bucket.rate:g} per second. Please try "
+            f"again in {headers['retry-after-ms']}ms.",
+            "requests",
+            "requests",
+            "rate_limit_exceeded",
+        )
+        return reply, headers
 
     @property
     def faults_served(self) -> int:
@@ -730,6 +786,8 @@ class ChatKitEmulator:
         query = dict(request.query)
         fault: FaultSpec | None = None
         reply: _Reply | None
+        limit_headers: dict[str, str] = {}
+        kind: str | None = None
         try:
             body = await request.read()
         except web.HTTPException as exc:
@@ -739,10 +797,15 @@ class ChatKitEmulator:
             body = b""
             reply = _error(400, "Could not read the request body.", "invalid_request_error")
         else:
-            fault = self._take_fault(method, path)
-            reply = await self._serve(request, fault, method, raw_path, query, body)
+            reply, limit_headers = self._admit()
+            if reply is not None:
+                kind = "rate_limit"
+            else:
+                fault = self._take_fault(method, path)
+                kind = None if fault is None else fault.kind
+                reply = await self._serve(request, fault, method, raw_path, query, body)
         if reply is None:  # dropped connection
-            self._record(request, body, 0, request_id, query, fault)
+            self._record(request, body, 0, request_id, query, kind)
             transport = request.transport
             if transport is not None:
                 transport.close()
@@ -750,6 +813,7 @@ class ChatKitEmulator:
         headers = CIMultiDict[str]()
         if reply.status not in _NO_BODY_STATUSES:
             headers["Content-Type"] = "application/json"
+        headers.update(limit_headers)
         headers.update(reply.headers)
         if fault is not None:
             headers.update(fault.headers)
@@ -757,7 +821,7 @@ class ChatKitEmulator:
             request_id = headers["x-request-id"]
         else:
             headers["x-request-id"] = request_id
-        self._record(request, body, reply.status, request_id, query, fault)
+        self._record(request, body, reply.status, request_id, query, kind)
         payload = b"" if reply.status in _NO_BODY_STATUSES else reply.body
         return web.Response(status=reply.status, body=payload, headers=headers)
 
@@ -816,7 +880,7 @@ class ChatKitEmulator:
         status: int,
         request_id: str,
         query: dict[str, str],
-        fault: FaultSpec | None,
+        kind: str | None,
     ) -> None:
         if not self.record_requests:
             return
@@ -829,7 +893,7 @@ class ChatKitEmulator:
             status=status,
             request_id=request_id,
             raw_path=request.rel_url.raw_path,
-            fault=None if fault is None else fault.kind,
+            fault=kind,
         )
         with self._lock:
             self._log.append(entry)
@@ -1194,6 +1258,7 @@ def serve_forever(
     *,
     api_key: str | None = DEFAULT_API_KEY,
     require_beta_header: bool = True,
+    rate_limit: float | None = None,
     on_ready: Callable[[ChatKitEmulator], None] | None = None,
 ) -> None:
     """Runs an emulator in the foreground until Ctrl+C or SIGTERM.
@@ -1205,6 +1270,7 @@ def serve_forever(
         host: Interface to bind.
         api_key: Accepted key (``None``: any).
         require_beta_header: Reject requests without ``OpenAI-Beta: chatkit_beta=v1``.
+        rate_limit: Requests per second admitted (``None``: no limit).
         on_ready: Called once listening; by default a line with the base URL is printed.
     """
     emulator = ChatKitEmulator(
@@ -1215,6 +1281,7 @@ def serve_forever(
         demo=threads > 0,
         demo_threads=threads,
         require_beta_header=require_beta_header,
+        rate_limit=rate_limit,
     )
 
     async def run() -> None:

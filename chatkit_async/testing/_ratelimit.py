@@ -1,0 +1,117 @@
+"""The emulator's rate limit: a token bucket and the headers OpenAI sends with it.
+
+This module owns :class:`TokenBucket`, pure arithmetic over a clock it is given: no I/O, no sleeping,
+no aiohttp. The server asks it once per request (:meth:`TokenBucket.take`) and turns a refusal into
+a 429 carrying ``retry-after-ms``; every answer, accepted or not, carries OpenAI's
+``x-ratelimit-limit-requests``, ``x-ratelimit-remaining-requests`` and ``x-ratelimit-reset-requests``
+headers (:meth:`TokenBucket.headers`).
+
+How the bucket behaves, with ``rate=50`` and the default ``burst`` (one second's worth, 50): a client
+that has been quiet may send 50 requests at once; after that one request is admitted every 20 ms.
+A refused request costs nothing (OpenAI counts only admitted requests against the limit) and is told
+how long until a token is free, rounded up to the millisecond, so a client that waits exactly that
+long is admitted.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+__all__ = ["TokenBucket", "format_duration"]
+
+_EPSILON = 1e-9
+
+
+def format_duration(seconds: float) -> str:
+    """Render a wait the way OpenAI's ``x-ratelimit-reset-*`` headers do: ``20ms``, ``1.5s``, ``6m0s``.
+
+    Args:
+        seconds: A duration of 0 or more seconds.
+
+    Returns:
+        Milliseconds below one second, seconds (up to three decimals) below a minute, else minutes
+        and whole seconds.
+    """
+    if seconds < 1.0:
+        return f"{math.ceil(seconds * 1000)}ms"
+    if seconds < 60.0:
+        return f"{round(seconds, 3):g}s"
+    minutes, rest = divmod(math.ceil(seconds), 60)
+    return f"{minutes}m{rest}s"
+
+
+class TokenBucket:
+    """Admit at most ``rate`` requests per second on average, and ``burst`` at once.
+
+    Not thread-safe on its own: the emulator calls it under its lock.
+
+    Args:
+        rate: Tokens added per second (> 0).
+        burst: The bucket's size, the most requests admitted back to back (default: one second's
+            worth, at least 1).
+        clock: Monotonic seconds; injectable for tests.
+
+    Raises:
+        ValueError: ``rate`` is not a positive finite number, or ``burst`` is below 1.
+    """
+
+    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "rate")
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+            raise ValueError(f"rate must be a number of requests per second, got {rate!r}")
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")
+        size = max(1, math.ceil(rate)) if burst is None else burst
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"burst must be a whole number of requests >= 1, got {burst!r}")
+        self.rate = float(rate)
+        self.burst = size
+        self._clock = clock
+        self._tokens = float(size)
+        self._stamp = clock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        elapsed = now - self._stamp
+        self._stamp = now
+        if elapsed > 0:
+            self._tokens = min(float(self.burst), self._tokens + elapsed * self.rate)
+
+    def take(self) -> float | None:
+        """Admit one request, or say how long until one would be admitted.
+
+        Returns:
+            ``None`` when the request is admitted (a token was spent), otherwise the seconds until
+            a token is free.
+        """
+        self._refill()
+        # The epsilon absorbs float dust: a client that waited exactly the time it was told
+        # (0.05 s after 0.05 s) must not be refused for a shortfall of 1e-15 tokens.
+        if self._tokens >= 1.0 - _EPSILON:
+            self._tokens = max(0.0, self._tokens - 1.0)
+            return None
+        return (1.0 - self._tokens) / self.rate
+
+    def headers(self) -> dict[str, str]:
+        """OpenAI's rate-limit headers describing the bucket now (after the last :meth:`take`).
+
+        Returns:
+            ``x-ratelimit-limit-requests`` (the bucket's size), ``x-ratelimit-remaining-requests``
+            (whole tokens left) and ``x-ratelimit-reset-requests`` (until the bucket is full).
+        """
+        self._refill()
+        missing = float(self.burst) - self._tokens
+        return {
+            "x-ratelimit-limit-requests": str(self.burst),
+            "x-ratelimit-remaining-requests": str(math.floor(self._tokens)),
+            "x-ratelimit-reset-requests": format_duration(max(0.0, missing / self.rate)),
+        }
