@@ -15,8 +15,6 @@ import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import orjson
-
 from ._exceptions import APIConnectionError, ChatKitError, ClientClosedError, make_status_error
 from ._http import (
     DEFAULT_BASE_URL,
@@ -25,12 +23,17 @@ from ._http import (
     DEFAULT_TIMEOUT,
     RetryPolicy,
     build_default_headers,
+    check_timeout,
+    encode_json_body,
     encode_query,
     merge_headers,
+    parse_base_url,
+    query_value,
     redact_headers,
     should_retry_response,
+    url_for_log,
 )
-from ._options import NO_OPTIONS, RequestOptions, check_timeout
+from ._options import NO_OPTIONS, RequestOptions
 from ._response import APIResponse, decode_body, want_raw
 from ._transport import RawResponse, Transport
 from ._types import NOT_GIVEN, NotGiven, NotGivenOr
@@ -100,10 +103,14 @@ class AsyncChatKit:
             )
         if not isinstance(api_key, str):
             raise TypeError("api_key must be a str")
-        if base_url is None:
-            base_url = os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {base_url!r}")
+        if base_url is not None:
+            base_url = parse_base_url(base_url, setting="base_url")
+        elif os.environ.get("OPENAI_BASE_URL"):
+            base_url = parse_base_url(
+                os.environ["OPENAI_BASE_URL"], setting="OPENAI_BASE_URL (from the environment)"
+            )
+        else:
+            base_url = DEFAULT_BASE_URL
         if organization is None:
             organization = os.environ.get("OPENAI_ORG_ID") or None
         if project is None:
@@ -112,7 +119,7 @@ class AsyncChatKit:
             raise ValueError(f"max_retries must be a non-negative integer, got {max_retries!r}")
 
         self._api_key = api_key
-        self._base_url = base_url.rstrip("/")
+        self._base_url = base_url
         self._organization = organization
         self._project = project
         self._timeout = check_timeout(timeout)
@@ -129,6 +136,8 @@ class AsyncChatKit:
         self._transport = Transport(session=session, connect_timeout=DEFAULT_CONNECT_TIMEOUT)
         self._owns_transport = True
         self._closed = False
+        # Futures of the retry backoffs sleeping now: ``close()`` wakes them with an error.
+        self._sleepers: set[asyncio.Future[None]] = set()
         self.threads = AsyncThreads(self)
         self.sessions = AsyncSessions(self)
 
@@ -222,6 +231,10 @@ class AsyncChatKit:
         if self._closed:
             return
         self._closed = True
+        for sleeper in self._sleepers:
+            if not sleeper.done():
+                sleeper.set_exception(ClientClosedError("The client was closed during a retry wait."))
+        self._sleepers.clear()
         if self._owns_transport:
             await self._transport.aclose()
 
@@ -253,11 +266,19 @@ class AsyncChatKit:
         query: Mapping[str, str] | None = None,
         body: Mapping[str, object] | None = None,
         options: RequestOptions = NO_OPTIONS,
+        idempotent: bool = True,
     ) -> Any:
         """Send one API call and decode its answer (or return the raw response, see _response)."""
         self._ensure_open()
         if options.extra_query:
-            query = {**(query or {}), **{k: str(v) for k, v in options.extra_query.items()}}
+            merged = dict(query or {})
+            for name, value in options.extra_query.items():
+                rendered = query_value(value)
+                if rendered is None:
+                    merged.pop(name, None)
+                else:
+                    merged[name] = rendered
+            query = merged
         if options.extra_body:
             body = {**(body or {}), **options.extra_body}
         headers = self._headers
@@ -267,9 +288,9 @@ class AsyncChatKit:
             headers = merge_headers(headers, options.extra_headers)
         # RequestOptions validated a per-call timeout already; no second check on the hot path.
         timeout = self._timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        content = orjson.dumps(body) if body is not None else None
+        content = encode_json_body(body) if body is not None else None
         url = self._url(path, query)
-        raw, retries = await self._send(method, url, headers, content, timeout)
+        raw, retries = await self._send(method, url, headers, content, timeout, idempotent)
         if want_raw.get():
             return APIResponse[Any](
                 status_code=raw.status,
@@ -295,8 +316,13 @@ class AsyncChatKit:
         headers: Mapping[str, str],
         content: bytes | None,
         timeout: float | None,
+        idempotent: bool = True,
     ) -> tuple[RawResponse, int]:
-        """Send with retries; returns a 2xx response and the number of retries it took."""
+        """Send with retries; returns a 2xx response and the number of retries it took.
+
+        A request that is not ``idempotent`` is sent again only when the server certainly did not
+        process it: the connection could not be made, a 429, or ``x-should-retry: true``.
+        """
         debug = logger.isEnabledFor(logging.DEBUG)
         attempt = 0
         while True:
@@ -304,7 +330,7 @@ class AsyncChatKit:
                 logger.debug(
                     "%s %s attempt=%d headers=%s",
                     method,
-                    url,
+                    url_for_log(url),
                     attempt + 1,
                     redact_headers(headers),
                 )
@@ -313,11 +339,25 @@ class AsyncChatKit:
                     method, url, headers=headers, content=content, timeout=timeout
                 )
             except APIConnectionError as exc:
-                if attempt >= self._retry.max_retries:
+                if self._closed:
+                    raise ClientClosedError(
+                        "The client was closed while this request was in flight."
+                    ) from exc
+                if (
+                    attempt >= self._retry.max_retries
+                    or not exc.retryable
+                    or (exc.request_sent and not idempotent)
+                ):
                     raise
                 delay = self._retry.backoff(attempt, rng=self._rng)
-                logger.info("%s %s failed (%s); retrying in %.2fs", method, url, exc.message, delay)
-                await asyncio.sleep(delay)
+                logger.info(
+                    "%s %s failed (%s); retrying in %.2fs",
+                    method,
+                    url_for_log(url),
+                    exc.message,
+                    delay,
+                )
+                await self._sleep(delay)
                 attempt += 1
                 continue
             status = raw.status
@@ -325,24 +365,43 @@ class AsyncChatKit:
                 logger.debug(
                     "%s %s -> %d request_id=%s",
                     method,
-                    url,
+                    url_for_log(url),
                     status,
                     raw.headers.get("x-request-id"),
                 )
             if 200 <= status < 300:
                 return raw, attempt
-            if attempt < self._retry.max_retries and should_retry_response(status, raw.headers):
+            if attempt < self._retry.max_retries and should_retry_response(
+                status, raw.headers, idempotent=idempotent
+            ):
                 wait = self._retry.delay_for(attempt, raw.headers, rng=self._rng)
                 if wait is not None:
                     logger.info(
                         "%s %s -> %d (request_id=%s); retrying in %.2fs",
                         method,
-                        url,
+                        url_for_log(url),
                         status,
                         raw.headers.get("x-request-id"),
                         wait,
                     )
-                    await asyncio.sleep(wait)
+                    await self._sleep(wait)
                     attempt += 1
                     continue
-            raise make_status_error(status, raw.headers, raw.content)
+            raise make_status_error(status, raw.headers, raw.content, secrets=(self._api_key,))
+
+    async def _sleep(self, delay: float) -> None:
+        """Wait before a retry; :meth:`close` cuts the wait short with ``ClientClosedError``."""
+        self._ensure_open()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        handle = waiter.get_loop().call_later(delay, _wake, waiter)
+        self._sleepers.add(waiter)
+        try:
+            await waiter
+        finally:
+            handle.cancel()
+            self._sleepers.discard(waiter)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -39,12 +39,17 @@ from __future__ import annotations
 
 import http
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
 import orjson
 
-from chatkit_async._http import CaseInsensitiveHeaders, get_header, parse_retry_after
+from chatkit_async._http import (
+    CaseInsensitiveHeaders,
+    get_header,
+    parse_retry_after,
+    redact_secret,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -121,27 +126,50 @@ class APIConnectionError(ChatKitError):
     """The request failed before a response arrived (DNS, refused or dropped connection, TLS).
 
     The underlying exception is chained as ``__cause__``.
+
+    Attributes:
+        request_sent: ``False`` when the request certainly never reached the server (the
+            connection could not be made), so even a request that is not idempotent
+            (``sessions.create``) may be sent again; ``True`` when the server may have received
+            and processed it (a connection dropped mid-way, a timeout).
+        retryable: ``False`` for failures a retry cannot mend (a redirect loop, a redirect to a
+            URL that is not http or https).
     """
 
-    def __init__(self, message: str = "Connection error.") -> None:
+    request_sent: bool
+    retryable: bool
+
+    def __init__(
+        self,
+        message: str = "Connection error.",
+        *,
+        request_sent: bool = True,
+        retryable: bool = True,
+    ) -> None:
         """Create the error.
 
         Args:
             message: A human-readable description.
+            request_sent: Whether the server may have received the request.
+            retryable: Whether sending the request again could succeed.
         """
         super().__init__(message)
+        self.request_sent = request_sent
+        self.retryable = retryable
 
 
 class APITimeoutError(APIConnectionError):
     """The request did not complete within its timeout."""
 
-    def __init__(self, message: str = "Request timed out.") -> None:
+    def __init__(self, message: str = "Request timed out.", *, request_sent: bool = True) -> None:
         """Create the error.
 
         Args:
             message: A human-readable description.
+            request_sent: Whether the server may have received the request (``False`` when the
+                time ran out while connecting).
         """
-        super().__init__(message)
+        super().__init__(message, request_sent=request_sent)
 
 
 class APIStatusError(ChatKitError):
@@ -393,8 +421,10 @@ def _status_class(status_code: int) -> type[APIStatusError]:
     return _STATUS_CLASSES.get(status_code, APIStatusError)
 
 
-def _scrub(text: str) -> str:
-    """Mask anything in server-provided text that looks like a credential."""
+def _scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Mask anything in server-provided text that is, or looks like, a credential."""
+    for secret in secrets:
+        text = redact_secret(text, secret)
     for pattern, replacement in _SECRET_RES:
         text = pattern.sub(replacement, text)
     return text
@@ -428,7 +458,13 @@ def _reason_phrase(status_code: int) -> str:
         return f"HTTP status {status_code}"
 
 
-def make_status_error(status_code: int, headers: Mapping[str, str], body: bytes) -> APIStatusError:
+def make_status_error(
+    status_code: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    secrets: Iterable[str] = (),
+) -> APIStatusError:
     """Build the exception for an error response. It never raises.
 
     The class follows the status (see the module's tree). The message, ``code``, ``param`` and
@@ -442,6 +478,8 @@ def make_status_error(status_code: int, headers: Mapping[str, str], body: bytes)
         headers: The response headers (any mapping; names are matched case-insensitively, so a
             plain dict with ``"X-Request-Id"`` works).
         body: The raw response body.
+        secrets: Values that must not appear in the message (the client's API key), removed
+            whole even when the server echoes only a masked form or a prefix of them.
 
     Returns:
         The exception, with ``body`` set to the parsed JSON if the body was JSON, else the text
@@ -494,7 +532,7 @@ def make_status_error(status_code: int, headers: Mapping[str, str], body: bytes)
     cls = _status_class(status_code)
     try:
         return cls(
-            _scrub(message),
+            _scrub(message, secrets),
             status_code=status_code,
             request_id=request_id,
             body=parsed,
@@ -505,7 +543,7 @@ def make_status_error(status_code: int, headers: Mapping[str, str], body: bytes)
         )
     except Exception:  # A broken headers mapping: report the error without them.
         return cls(
-            _scrub(message),
+            _scrub(message, secrets),
             status_code=status_code,
             request_id=request_id,
             body=parsed,

@@ -10,8 +10,13 @@ This module owns everything about a request that can be decided without touching
   :class:`CaseInsensitiveHeaders`),
 * the retry policy: which responses are retried (:func:`should_retry_response`), what the server
   asked for (:func:`parse_retry_after`) and how long to wait (:class:`RetryPolicy`),
-* the origin check that keeps the Authorization header from following a redirect to another host
-  (:func:`is_same_origin`).
+* the settings every client is built from: the API root (:func:`parse_base_url`) and timeouts
+  (:func:`check_timeout`), each validated here and nowhere else,
+* request bodies and log lines: JSON encoding of any ``Mapping`` (:func:`encode_json_body`), query
+  values (:func:`query_value`), URLs without their query values (:func:`url_for_log`) and secrets
+  removed from text as whole values (:func:`redact_secret`),
+* which headers may follow a redirect to another origin (:func:`is_same_origin`,
+  :func:`headers_for_other_origin`).
 
 It performs no I/O, never sleeps, and does not import aiohttp (only ``_transport`` does); every
 function here is deterministic given its arguments (randomness and the clock can be injected).
@@ -31,6 +36,8 @@ from email.utils import parsedate_to_datetime
 from typing import Final, Literal, final
 from urllib.parse import quote, urlsplit
 
+import orjson
+
 from chatkit_async._types import NOT_GIVEN, NotGivenOr
 from chatkit_async._version import __version__
 
@@ -48,13 +55,20 @@ __all__ = [
     "RetryPolicy",
     "build_default_headers",
     "build_list_query",
+    "check_timeout",
+    "encode_json_body",
     "encode_query",
     "get_header",
+    "headers_for_other_origin",
     "is_same_origin",
     "merge_headers",
+    "parse_base_url",
     "parse_retry_after",
+    "query_value",
     "redact_headers",
+    "redact_secret",
     "should_retry_response",
+    "url_for_log",
     "validate_path_id",
 ]
 
@@ -106,6 +120,94 @@ def _short_repr(value: str) -> str:
     if len(value) <= _MAX_REPR_LENGTH:
         return repr(value)
     return f"{value[:_MAX_REPR_LENGTH]!r}... ({len(value)} characters)"
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------------
+
+
+def parse_base_url(value: object, *, setting: str = "base_url") -> str:
+    """Check the API root a client is built with, and return it without a trailing ``/``.
+
+    It must be an absolute ``http://`` or ``https://`` URL with a host, an optional port within
+    1..65535, and no user name or password (credentials belong in ``api_key``, and a URL is shown
+    in logs and error messages). A query or fragment is refused too: every request appends a
+    path to this root.
+
+    Args:
+        value: The URL as given, e.g. ``"https://api.openai.com/v1"``.
+        setting: How the caller named it, for the error message, e.g. ``"base_url"`` or
+            ``"OPENAI_BASE_URL"`` when it came from the environment.
+
+    Returns:
+        The URL with trailing slashes removed, e.g. ``"http://127.0.0.1:8000/v1"``.
+
+    Raises:
+        ValueError: The URL is not of that form; the message names ``setting`` and what is wrong
+            (and never repeats a password it contains).
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"{setting} must be a str URL, not {type(value).__name__}")
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. an unbalanced "[" in the host
+        raise ValueError(f"{setting} is not a valid URL ({exc})") from None
+    shown = _short_repr(text) if parts.password is None else "(a URL with a password)"
+    if not parts.scheme or "://" not in text:
+        raise ValueError(
+            f"{setting} must start with http:// or https://, got {shown} "
+            "(for example 'https://api.openai.com/v1')"
+        )
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{setting} must use http or https, not {parts.scheme!r}: {shown}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            f"{setting} must not contain a user name or password: {shown}; "
+            "pass the key as api_key instead"
+        )
+    if not parts.hostname:
+        raise ValueError(f"{setting} has no host: {shown}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError(f"{setting} has an invalid port (1 to 65535): {shown}")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValueError(f"{setting} must not have a query or fragment: {shown}")
+    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in text):
+        raise ValueError(f"{setting} must not contain whitespace or control characters: {shown}")
+    return text.rstrip("/")
+
+
+def check_timeout(value: object, name: str = "timeout") -> float | None:
+    """Validate a timeout in seconds: a positive, finite number, or ``None`` for no limit.
+
+    Args:
+        value: The timeout as given.
+        name: The parameter's name, for the error message.
+
+    Returns:
+        The timeout as a ``float``, or ``None``.
+
+    Raises:
+        ValueError: ``value`` is zero, negative, NaN, infinite, a ``bool`` or not a number (an
+            infinite wait is spelt ``None``).
+    """
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (value > 0 and math.isfinite(value))
+    ):
+        raise ValueError(
+            f"{name} must be a positive, finite number of seconds, or None for no limit; "
+            f"got {value!r}"
+        )
+    return float(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,6 +280,52 @@ def encode_query(query: Mapping[str, str]) -> str:
         else:
             parts.append(f"{quote(name, safe='')}={quote(value, safe='')}")
     return "&".join(parts)
+
+
+def query_value(value: object) -> str | None:
+    """Render one ``extra_query`` value: ``None`` leaves the parameter out, booleans are JSON's.
+
+    Args:
+        value: The value as the caller passed it.
+
+    Returns:
+        ``None`` for ``None`` (omit the parameter), ``"true"``/``"false"`` for booleans, the
+        string itself for a ``str``, and ``str(value)`` for anything else (``20`` -> ``"20"``).
+    """
+    if value is None:
+        return None
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _json_default(value: object) -> object:
+    # orjson knows dict, list, tuple, str, numbers, bool and None; a signature that accepts any
+    # ``Mapping`` (a ``MappingProxyType``, a ``ChainMap``...) must not fail on the caller's choice.
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def encode_json_body(body: Mapping[str, object]) -> bytes:
+    """Encode a request body as JSON, accepting any ``Mapping`` at any depth.
+
+    Args:
+        body: The body: mappings, lists, tuples, strings, numbers, booleans and ``None``.
+
+    Returns:
+        The UTF-8 JSON bytes.
+
+    Raises:
+        TypeError: A value cannot be sent as JSON (a ``set``, a ``datetime``, an object, a dict
+            with non-string keys, a number too large for JSON); the message names its type.
+    """
+    try:
+        return orjson.dumps(body, default=_json_default)
+    except TypeError as exc:  # orjson.JSONEncodeError is a TypeError; never let it escape as is
+        raise TypeError(f"The request body cannot be sent as JSON: {exc}") from None
 
 
 def _check_cursor(value: object, *, name: str) -> str | None:
@@ -499,16 +647,22 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     return delay
 
 
-def should_retry_response(status: int, headers: Mapping[str, str]) -> bool:
+def should_retry_response(
+    status: int, headers: Mapping[str, str], *, idempotent: bool = True
+) -> bool:
     """Decide whether an HTTP error response is worth retrying.
 
-    A server's ``x-should-retry: true`` or ``false`` (any case) decides. Otherwise 408 (request
-    timeout), 409 (conflict, e.g. a lock), 429 (rate limit) and every status of 500 or more are
-    retried.
+    A server's ``x-should-retry: true`` or ``false`` (any case) decides. Otherwise an idempotent
+    request is retried after 408 (request timeout), 409 (conflict, e.g. a lock), 429 (rate limit)
+    and every status of 500 or more. A request that is not idempotent (``sessions.create``: each
+    one that the server processes makes a new session) is retried only when the server certainly
+    did not process it: a 429, or ``x-should-retry: true``. A 5xx may come after the work was done,
+    so retrying it could leave two live sessions, the second one's secret never seen.
 
     Args:
         status: The response's status code.
         headers: The response's headers.
+        idempotent: Whether sending the request twice has the effect of sending it once.
 
     Returns:
         ``True`` to retry (if the retry budget allows), ``False`` to raise at once.
@@ -520,6 +674,8 @@ def should_retry_response(status: int, headers: Mapping[str, str]) -> bool:
             return True
         if verdict == "false":
             return False
+    if not idempotent:
+        return status == 429
     return status in {408, 409, 429} or status >= 500
 
 
@@ -644,6 +800,102 @@ def is_same_origin(url_a: str, url_b: str) -> bool:
     """
     origin_a = _origin(url_a)
     return origin_a is not None and origin_a == _origin(url_b)
+
+
+#: Lower-cased names of the headers a redirect to another origin may carry: nothing that could
+#: identify or authenticate the caller. Everything else (``Authorization``, ``api-key``,
+#: ``x-api-key``, cookies, ``OpenAI-Organization``/``-Project``, the client's ``default_headers``
+#: and any per-call ``extra_headers``) stays behind.
+CROSS_ORIGIN_HEADERS: Final = frozenset(
+    {"accept", "accept-encoding", "accept-language", "content-type", "user-agent", "openai-beta"}
+)
+
+
+def headers_for_other_origin(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers a request may carry when a redirect takes it to another origin.
+
+    An allow-list rather than a list of secrets to remove: a credential under a header name no
+    one thought of (a proxy's ``X-Gateway-Token`` in ``default_headers``) must not leak either.
+
+    Args:
+        headers: The headers of the request being redirected.
+
+    Returns:
+        A new dict with only the names in :data:`CROSS_ORIGIN_HEADERS`.
+    """
+    return {k: v for k, v in headers.items() if k.lower() in CROSS_ORIGIN_HEADERS}
+
+
+def url_for_log(url: str) -> str:
+    """``url`` with the values of its query removed, for log lines.
+
+    Query values can name people (``user=alice@example.com``) or carry ids a log should not
+    keep; their names are enough to read a log. ``https://h/v1/chatkit/threads?user=u&limit=5``
+    becomes ``https://h/v1/chatkit/threads?user=…&limit=…``.
+
+    Args:
+        url: An absolute URL.
+
+    Returns:
+        The URL with each query value replaced by ``…``.
+    """
+    base, sep, query = url.partition("?")
+    if not sep:
+        return url
+    names = (pair.partition("=")[0] for pair in query.split("&") if pair)
+    return base + "?" + "&".join(f"{name}=…" for name in names)
+
+
+_TOKEN_RE: Final = re.compile(r"[^\s\"'`,;()\[\]{}<>]+")
+_MASK_RE: Final = re.compile(r"\*{2,}|…|\.{3,}")
+_MIN_SECRET_PART: Final = 3
+_MIN_BARE_PREFIX: Final = 6
+_MIN_EMBEDDED: Final = 8
+
+
+def redact_secret(text: str, secret: str, replacement: str = REDACTED) -> str:
+    """Remove every trace of ``secret`` from ``text``, replacing whole values, never letters.
+
+    ``text`` is read as values separated by blanks, quotes and brackets. A value is replaced
+    when it is the secret; contains it (for secrets of 8 characters or more, so a short key
+    cannot match inside ordinary words); is a masked form of it, such as ``sk-abc***xyz`` or
+    ``sk-abc…``, whose visible start is a prefix of the secret (or whose visible end is its
+    suffix); or is a bare prefix of it at least 6 characters long. A one-character key ``"a"``
+    therefore leaves ``"Invalid request"`` alone, while ``sk-test-abcd…`` of the key
+    ``sk-test-abcdef123`` disappears whole.
+
+    Args:
+        text: A message, log line or header value.
+        secret: The secret (an API key, a client secret); empty means nothing to do.
+        replacement: What each affected value becomes.
+
+    Returns:
+        The text with those values replaced; everything else is unchanged.
+    """
+    if not secret:
+        return text
+
+    def judge(match: re.Match[str]) -> str:
+        value = match.group(0)
+        core = value.rstrip(".,:;!?")
+        if value == secret:
+            return replacement
+        if core == secret:  # "...provided: KEY." keeps its full stop
+            return replacement + value[len(core) :]
+        if len(secret) >= _MIN_EMBEDDED and secret in value:
+            return replacement
+        mask = _MASK_RE.search(value)
+        if mask is not None:
+            head, tail = value[: mask.start()], value[mask.end() :].rstrip(".,:;!?")
+            if (len(head) >= _MIN_SECRET_PART and secret.startswith(head)) or (
+                len(tail) >= _MIN_SECRET_PART and secret.endswith(tail)
+            ):
+                return replacement
+        if len(core) >= _MIN_BARE_PREFIX and secret.startswith(core):
+            return replacement + value[len(core) :]
+        return value
+
+    return _TOKEN_RE.sub(judge, text)
 
 
 def _origin(url: str) -> tuple[str, str, int | None] | None:

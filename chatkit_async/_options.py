@@ -7,18 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ._http import check_timeout
 from ._types import NOT_GIVEN, NotGivenOr
 
-__all__ = ["RequestOptions", "check_timeout"]
-
-
-def check_timeout(value: object, name: str = "timeout") -> float | None:
-    """Validate a timeout in seconds: a positive number, or ``None`` for no limit."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number of seconds or None, got {value!r}")
-    return float(value)
+__all__ = ["RequestOptions"]
 
 
 class RequestOptions:

@@ -12,7 +12,15 @@ Lifecycle rules it enforces (each one a pitfall aiohttp users meet):
 * Use from a second event loop is refused with a clear message, instead of aiohttp's
   "Event loop is closed" or a hang.
 * Redirects are followed here (at most :data:`MAX_REDIRECTS`), so that credentials never travel to
-  another origin: on a cross-origin hop the ``Authorization`` header (and cookies) are dropped.
+  another origin: a cross-origin hop carries only the headers of
+  :func:`~chatkit_async._http.headers_for_other_origin` (no ``Authorization``, ``api-key``, cookie,
+  organization, project or ``default_headers``). A 303, and a 301/302 answering anything but GET or
+  HEAD, is followed with a GET without a body. A loop, or a hop to a URL that is not http(s), ends
+  in an :class:`APIConnectionError` that is not retried.
+* A failure says whether the request may have reached the server (``request_sent``), which decides
+  whether a request that is not idempotent may be sent again.
+* A request on a closed transport, or one whose connection the closing of the pool cut, raises
+  :class:`ClientClosedError`.
 """
 
 from __future__ import annotations
@@ -28,8 +36,8 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ._exceptions import APIConnectionError, APITimeoutError
-from ._http import is_same_origin
+from ._exceptions import APIConnectionError, APITimeoutError, ClientClosedError
+from ._http import headers_for_other_origin, is_same_origin
 
 __all__ = ["MAX_REDIRECTS", "RawResponse", "Transport"]
 
@@ -37,7 +45,12 @@ __all__ = ["MAX_REDIRECTS", "RawResponse", "Transport"]
 MAX_REDIRECTS = 5
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie")
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding"})
+# A timeout while connecting means the request was never sent (aiohttp 3.10+ says so with its own
+# class; older versions raise a plain timeout, which counts as "maybe sent").
+_CONNECT_TIMEOUT: tuple[type[BaseException], ...] = tuple(
+    cls for cls in (getattr(aiohttp, "ConnectionTimeoutError", None),) if cls is not None
+)
 
 
 @attrs.frozen(slots=True)
@@ -130,7 +143,7 @@ class Transport:
             APIConnectionError: The connection failed, dropped, or redirected too often.
         """
         if self._closed:
-            raise RuntimeError("the transport is closed")
+            raise ClientClosedError()
         session = self._get_session()
         client_timeout = self._client_timeout
         if client_timeout is None or client_timeout.total != timeout:
@@ -164,23 +177,48 @@ class Transport:
                             url=current_url,
                             elapsed=time.perf_counter() - started,
                         )
-                next_url = str(URL(current_url).join(URL(location)))
+                try:
+                    target = URL(current_url).join(URL(location))
+                except ValueError:
+                    target = None
+                if target is None or target.scheme not in ("http", "https") or not target.host:
+                    raise APIConnectionError(
+                        f"The server redirected to a location that is not an http(s) URL "
+                        f"(status {resp.status}).",
+                        retryable=False,
+                    )
+                next_url = str(target)
                 if not is_same_origin(current_url, next_url):
-                    current_headers = {
-                        k: v
-                        for k, v in current_headers.items()
-                        if k.lower() not in _CREDENTIAL_HEADERS
-                    }
+                    current_headers = headers_for_other_origin(current_headers)
                 if resp.status == 303 or (
                     resp.status in (301, 302) and current_method not in ("GET", "HEAD")
                 ):
                     current_method, current_content = "GET", None
+                    current_headers = {
+                        k: v for k, v in current_headers.items() if k.lower() not in _BODY_HEADERS
+                    }
                 current_url = next_url
+        except _CONNECT_TIMEOUT:
+            raise APITimeoutError(
+                "Request timed out while connecting.", request_sent=False
+            ) from None
         except asyncio.TimeoutError:
             raise APITimeoutError() from None
         except aiohttp.ClientError as exc:
-            raise APIConnectionError(_describe_connection_error(exc)) from exc
-        raise APIConnectionError(f"Too many redirects (more than {MAX_REDIRECTS}).")
+            if self._closed:
+                # ``aclose()`` ran while this request was on the wire and cut its connection.
+                raise ClientClosedError(
+                    "The client was closed while this request was in flight."
+                ) from exc
+            raise APIConnectionError(
+                _describe_connection_error(exc),
+                request_sent=not isinstance(exc, aiohttp.ClientConnectorError),
+            ) from exc
+        raise APIConnectionError(
+            f"Too many redirects (more than {MAX_REDIRECTS}); the server may be redirecting "
+            "in a loop.",
+            retryable=False,
+        )
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; a borrowed session is left open."""

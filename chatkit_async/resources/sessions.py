@@ -95,8 +95,15 @@ class AsyncSessions:
             extra_query=extra_query,
             extra_body=extra_body,
         )
+        # Not idempotent: every processed request makes a new session, so it is retried only when
+        # the server certainly did not process it (see ``should_retry_response``).
         session: ChatSession = await self._client._request(
-            "POST", "/chatkit/sessions", cast_to=ChatSession, body=body, options=options
+            "POST",
+            "/chatkit/sessions",
+            cast_to=ChatSession,
+            body=body,
+            options=options,
+            idempotent=False,
         )
         return session
 
