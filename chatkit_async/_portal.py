@@ -9,25 +9,35 @@ Why a thread of its own: ``asyncio.run()`` refuses to start in a thread whose lo
 (Jupyter, IPython, an async web framework calling sync code). The portal's loop never runs in the
 caller's thread, so a blocking call works from any thread, including several at once.
 
+Two pieces, each with one job. anyio *runs* the loop: the thread calls ``anyio.run``, which hosts an
+anyio ``BlockingPortal`` for the portal's lifetime (its stop event is what ends the thread). Every
+*call* (the hot path, the rare ``run_sync``, and the final stop) is handed over by this module's own
+:class:`_Call`: one ``call_soon_threadsafe`` to start a task, and a bare ``threading.Lock`` the task
+releases as its last act. The benchmarks chose this hand-off: anyio's ``BlockingPortal.call`` goes
+through a ``concurrent.futures.Future``, a chained callback and an extra loop iteration, and measured
+about 40 % slower per blocking request (``python -m benchmarks.hop_bench``). On Python 3.12+ the task
+also starts eagerly, in the same loop iteration that received it. The thread is started by hand rather
+than with ``start_blocking_portal`` because that context manager's clean-up blocks until the loop
+thread answers, and in a forked child (where the thread does not exist) the garbage collector would
+run it at exit and wait forever.
+
 Rules it enforces:
 
-* A portal is started fully or not at all: if anything fails half-way, the loop thread is stopped
-  and joined before the error propagates (``ExitStack`` + ``pop_all()``).
-* After :meth:`Portal.close` starts, every new call raises :class:`~chatkit_async.ClientClosedError`;
-  calls already running are allowed to finish, then the final clean-up coroutine runs on the loop
-  (closing the aiohttp session there), then the loop thread is joined: nothing is left behind.
+* A portal is started fully or not at all: if the loop cannot start, the constructor raises after
+  the thread has ended.
 * An exception raised on the loop surfaces unchanged (same object, same class) in the caller's
   thread. If the waiting caller is interrupted (``KeyboardInterrupt``), the task on the loop is
-  cancelled, so an abandoned request does not keep running or leak its connection.
+  cancelled, so an abandoned request does not keep running or hold its connection.
 * A blocking call made *from* the loop's own thread raises ``RuntimeError`` at once: it could only
   wait forever for a loop that is waiting for it.
-
-The hot path (:meth:`Portal.call`, every blocking request and every page) is built for latency,
-because a sequential blocking call pays it twice: once to wake the loop thread, once to wake the
-caller. It hands the coroutine function to the loop with one ``call_soon_threadsafe`` and waits on a
-bare ``threading.Lock`` that the loop releases as the coroutine's last act; no
-``concurrent.futures.Future``, no chained callbacks, no extra loop iteration to deliver the result.
-On Python 3.12+ the task also starts eagerly, in the same loop iteration that received it.
+* Closing never hangs. :meth:`Portal.close` refuses new calls, runs the final clean-up on the loop
+  (closing the aiohttp session, which makes requests in flight fail at once), gives calls still
+  running a moment, cancels what is left (those callers get ``ClientClosedError``), stops the loop
+  and joins the thread, each step bounded. Closing at interpreter exit (a client's finalizer) takes
+  the same path, so daemon threads stuck on a stalled server or ``timeout=None`` do not hold the
+  interpreter up.
+* In a child made by ``os.fork()`` the loop thread does not exist: calls raise
+  :class:`~chatkit_async.ChatKitError` at once, and closing only forgets the parent's thread.
 """
 
 from __future__ import annotations
@@ -36,12 +46,13 @@ import asyncio
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from contextlib import ExitStack
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+import anyio
+from anyio.from_thread import BlockingPortal
 
-from ._exceptions import ClientClosedError
+from ._exceptions import ChatKitError, ClientClosedError
+from ._process import FORKED_MESSAGE, fork_generation
 
 __all__ = ["Portal"]
 
@@ -52,6 +63,12 @@ _REENTRY_MESSAGE = (
     "A blocking ChatKit call was made from the client's own event loop thread, where it would "
     "wait forever; use the AsyncChatKit core there instead."
 )
+#: Seconds the final clean-up (closing the aiohttp session) may take before closing moves on.
+CLOSE_FINAL_TIMEOUT: Final = 2.0
+#: Seconds calls still running after the clean-up get to finish before they are cancelled.
+CLOSE_GRACE: Final = 0.5
+#: Seconds to wait for cancelled calls, and then for the loop thread to end.
+CLOSE_STOP_TIMEOUT: Final = 2.0
 
 
 class Portal:
@@ -64,31 +81,37 @@ class Portal:
     """
 
     __slots__ = (
+        "_calls",
         "_closing",
+        "_generation",
         "_idle",
-        "_inflight",
         "_lock",
         "_loop",
         "_loop_thread_id",
         "_portal",
-        "_stack",
+        "_thread",
     )
 
     def __init__(self) -> None:
-        with ExitStack() as stack:
-            portal = stack.enter_context(
-                start_blocking_portal(backend="asyncio", name="chatkit-async-portal")
+        started = _Started()
+        thread = threading.Thread(
+            target=_run_loop, args=(started,), name="chatkit-async-portal", daemon=True
+        )
+        thread.start()
+        started.ready.wait()
+        if started.error is not None or started.portal is None or started.loop is None:
+            thread.join()
+            raise RuntimeError("The blocking client's event loop could not start.") from (
+                started.error
             )
-            loop_thread_id = portal.call(threading.get_ident)
-            loop = portal.call(asyncio.get_running_loop)
-            # Everything above succeeded: keep the portal running past this block.
-            self._stack = stack.pop_all()
-        self._portal: BlockingPortal = portal
-        self._loop_thread_id: int = loop_thread_id
-        self._loop: asyncio.AbstractEventLoop = loop
+        self._thread = thread
+        self._portal: BlockingPortal = started.portal
+        self._loop_thread_id: int = started.ident
+        self._loop: asyncio.AbstractEventLoop = started.loop
+        self._generation = fork_generation()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._inflight = 0
+        self._calls: set[_Call] = set()
         self._closing = False
 
     @property
@@ -116,13 +139,14 @@ class Portal:
             What the awaitable returned.
 
         Raises:
-            ClientClosedError: The portal is closed or closing.
+            ClientClosedError: The portal is closed or closing, or closing cancelled the call.
+            ChatKitError: The portal was created in another process (before ``os.fork()``).
             RuntimeError: Called from the portal's own loop thread (it would deadlock).
             BaseException: Whatever ``func`` raised, unchanged.
         """
-        self._admit()
+        pending = _Call(func)
+        self._admit(pending)
         try:
-            pending = _Call(func)
             self._loop.call_soon_threadsafe(pending.start, self._loop)
             try:
                 pending.done.acquire()
@@ -135,12 +159,13 @@ class Portal:
                 raise
             return cast(T, pending.outcome())
         finally:
-            self._leave()
+            self._leave(pending)
 
     def run_sync(self, func: Callable[[], T]) -> T:
         """Run a plain function on the portal's loop thread and wait for its result.
 
-        Used off the hot path (building a client, ``with_options``), through anyio's portal.
+        Used off the hot path (building a client, ``with_options``), through the same hand-off
+        as :meth:`call`.
 
         Args:
             func: A callable taking no arguments.
@@ -153,45 +178,52 @@ class Portal:
             RuntimeError: Called from the portal's own loop thread (it would deadlock).
             BaseException: Whatever ``func`` raised, unchanged.
         """
-        self._admit()
-        try:
-            return self._portal.start_task_soon(func).result()
-        finally:
-            self._leave()
 
-    def _admit(self) -> None:
-        # Every call is counted while it runs, so that ``close()`` can wait for it.
+        async def run() -> T:
+            return func()
+
+        return self.call(run)
+
+    def _admit(self, pending: _Call) -> None:
+        # Every call is registered while it runs, so that ``close()`` can wait for or cancel it.
+        if self._generation != fork_generation():
+            raise ChatKitError(FORKED_MESSAGE)
         if threading.get_ident() == self._loop_thread_id:
             raise RuntimeError(_REENTRY_MESSAGE)
         with self._lock:
             if self._closing:
                 raise ClientClosedError(_CLOSED_MESSAGE)
-            self._inflight += 1
+            self._calls.add(pending)
 
-    def _leave(self) -> None:
+    def _leave(self, pending: _Call) -> None:
         with self._lock:
-            self._inflight -= 1
-            if not self._inflight:
+            self._calls.discard(pending)
+            if not self._calls:
                 self._idle.notify_all()
 
     def close(self, final: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Refuse new calls, let running ones finish, run ``final`` on the loop, join the thread.
+        """Refuse new calls, clean up on the loop, end running calls, stop and join the thread.
 
-        Safe to call twice (the second call returns at once). Called from the portal's own
-        thread (for instance by a garbage-collection finalizer that happens to run there), the
-        shutdown is handed to a helper thread, because a thread cannot join itself.
+        Each step is bounded (see the module docstring), so closing returns within a few seconds
+        whatever the calls in flight are waiting for. Safe to call twice (the second call returns
+        at once). Called from the portal's own thread (for instance by a garbage-collection
+        finalizer that happens to run there), the shutdown is handed to a helper thread, because
+        a thread cannot join itself. In a child made by ``os.fork()`` it only marks the portal
+        closed: the parent's loop thread is not in this process.
 
         Args:
-            final: A coroutine function run on the loop before it stops (e.g. closing the
-                aiohttp session, which must happen on the loop it belongs to).
+            final: A coroutine function run on the loop first (e.g. closing the aiohttp session,
+                which must happen on the loop it belongs to).
 
         Raises:
-            BaseException: Whatever ``final`` raised (the thread is joined all the same).
+            BaseException: Whatever ``final`` raised (the thread is stopped all the same).
         """
         with self._lock:
             if self._closing:
                 return
             self._closing = True
+        if self._generation != fork_generation():
+            return
         if self.in_loop_thread():
             threading.Thread(
                 target=self._shutdown, args=(final,), name="chatkit-async-portal-close", daemon=True
@@ -200,34 +232,108 @@ class Portal:
         self._shutdown(final)
 
     def _shutdown(self, final: Callable[[], Awaitable[None]] | None) -> None:
-        with self._lock:
-            while self._inflight:
-                self._idle.wait()
+        error: BaseException | None = None
+        if final is not None:
+            cleanup = _Call(final)
+            self._loop.call_soon_threadsafe(cleanup.start, self._loop)
+            if cleanup.done.acquire(timeout=CLOSE_FINAL_TIMEOUT):
+                error = cleanup.error
+                cleanup.error = None
+            else:
+                self._loop.call_soon_threadsafe(cleanup.cancel)
         try:
-            if final is not None:
-                self._portal.call(final)
+            self._end_calls()
         finally:
-            self._stack.close()
+            self._stop_loop()
+        if error is not None:
+            try:
+                raise error
+            finally:
+                del error
+
+    def _end_calls(self) -> None:
+        """Give running calls :data:`CLOSE_GRACE` seconds, then cancel the rest."""
+        with self._lock:
+            self._idle.wait_for(lambda: not self._calls, timeout=CLOSE_GRACE)
+            remaining = list(self._calls)
+        if not remaining:
+            return
+        for pending in remaining:
+            pending.closing = True
+            self._loop.call_soon_threadsafe(pending.cancel)
+        with self._lock:
+            self._idle.wait_for(lambda: not self._calls, timeout=CLOSE_STOP_TIMEOUT)
+
+    def _stop_loop(self) -> None:
+        """Stop the loop and join its thread, giving up after :data:`CLOSE_STOP_TIMEOUT`."""
+        stop = _Call(self._portal.stop)
+        try:
+            self._loop.call_soon_threadsafe(stop.start, self._loop)
+        except RuntimeError:  # the loop has ended already
+            pass
+        self._thread.join(CLOSE_STOP_TIMEOUT)
+        # A loop wedged by something that ignores cancellation: wake whoever still waits (the
+        # loop thread is a daemon and goes with the interpreter).
+        with self._lock:
+            stranded = list(self._calls)
+        for pending in stranded:
+            pending.abandon()
+
+
+class _Started:
+    """What the loop thread reports once it runs (or why it could not start)."""
+
+    __slots__ = ("error", "ident", "loop", "portal", "ready")
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.portal: BlockingPortal | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.ident = 0
+        self.error: BaseException | None = None
+
+
+def _run_loop(started: _Started) -> None:
+    """The portal thread: run an event loop with anyio until the portal is stopped."""
+
+    async def serve() -> None:
+        async with BlockingPortal() as portal:
+            started.portal = portal
+            started.loop = asyncio.get_running_loop()
+            started.ident = threading.get_ident()
+            started.ready.set()
+            await portal.sleep_until_stopped()
+
+    try:
+        anyio.run(serve, backend="asyncio")
+    except BaseException as exc:  # reported to the constructor if it is still waiting
+        started.error = exc
+    finally:
+        started.ready.set()
 
 
 class _Call:
     """One blocking call in flight: the caller sleeps on ``done``, the loop fills in the outcome.
 
-    ``done`` is created locked; the coroutine's wrapper releases it as its very last act, after
-    storing either ``value`` or ``error``. A plain lock is the cheapest thing one thread can sleep
-    on and another wake it with (``concurrent.futures.Future`` adds a condition variable, a
-    callback chain and an extra loop iteration).
+    ``done`` is created locked and released exactly once, by whoever finishes the call first: the
+    coroutine's wrapper as its very last act, after storing either ``value`` or ``error``, or
+    :meth:`abandon` when closing gives up on a wedged loop (``_finished`` is the latch deciding
+    who). A plain lock is the cheapest thing one thread can sleep on and another wake it with
+    (``concurrent.futures.Future`` adds a condition variable, a callback chain and an extra loop
+    iteration).
     """
 
-    __slots__ = ("done", "error", "func", "task", "value")
+    __slots__ = ("_finished", "closing", "done", "error", "func", "task", "value")
 
     def __init__(self, func: Callable[[], Awaitable[Any]]) -> None:
         self.func = func
         self.done = threading.Lock()
         self.done.acquire()
+        self._finished = threading.Lock()
         self.value: Any = None
         self.error: BaseException | None = None
         self.task: asyncio.Task[None] | None = None
+        self.closing = False
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start the call as a task (on the loop thread, from ``call_soon_threadsafe``)."""
@@ -235,16 +341,26 @@ class _Call:
 
     async def _run(self) -> None:
         try:
-            self.value = await self.func()
+            value = await self.func()
         except BaseException as exc:  # handed to the waiting caller, who raises it
-            self.error = exc
-        finally:
-            self.done.release()
+            if self._finished.acquire(blocking=False):
+                self.error = exc
+                self.done.release()
+        else:
+            if self._finished.acquire(blocking=False):
+                self.value = value
+                self.done.release()
 
     def cancel(self) -> None:
         """Cancel the task (on the loop thread) after the caller stopped waiting for it."""
         if self.task is not None:
             self.task.cancel()
+
+    def abandon(self) -> None:
+        """Finish the call with ``ClientClosedError`` if its task never will (a wedged loop)."""
+        if self._finished.acquire(blocking=False):
+            self.error = ClientClosedError("The client was closed while this call was running.")
+            self.done.release()
 
     def outcome(self) -> Any:
         """The value, or raise the error (in the caller's thread, once ``done`` was acquired)."""
@@ -255,6 +371,10 @@ class _Call:
         # would keep the error (and everything its frames hold) alive until the next GC pass.
         self.error = None
         try:
+            if self.closing and isinstance(error, asyncio.CancelledError):
+                raise ClientClosedError(
+                    "The client was closed while this call was running."
+                ) from error
             raise error
         finally:
             del error

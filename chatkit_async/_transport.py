@@ -26,6 +26,7 @@ Lifecycle rules it enforces (each one a pitfall aiohttp users meet):
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import warnings
 import weakref
@@ -36,8 +37,9 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from ._exceptions import APIConnectionError, APITimeoutError, ClientClosedError
+from ._exceptions import APIConnectionError, APITimeoutError, ChatKitError, ClientClosedError
 from ._http import headers_for_other_origin, is_same_origin
+from ._process import FORKED_MESSAGE, fork_generation
 
 __all__ = ["MAX_REDIRECTS", "RawResponse", "Transport"]
 
@@ -73,12 +75,15 @@ class _Pool:
     leaked connector.
     """
 
-    __slots__ = ("loop", "owned", "session")
+    __slots__ = ("__weakref__", "generation", "loop", "owned", "session")
 
     def __init__(self, session: aiohttp.ClientSession | None) -> None:
         self.session = session
         self.owned = session is None
         self.loop: asyncio.AbstractEventLoop | None = None
+        # The session's sockets and loop belong to the process that made them (see _process).
+        self.generation = fork_generation()
+        _POOLS.add(self)
 
 
 class Transport:
@@ -105,6 +110,8 @@ class Transport:
 
     def _get_session(self) -> aiohttp.ClientSession:
         pool = self._pool
+        if pool.generation != fork_generation():
+            raise ChatKitError(FORKED_MESSAGE)
         loop = asyncio.get_running_loop()
         if pool.loop is None:
             pool.loop = loop
@@ -230,6 +237,32 @@ class Transport:
 
 
 _closing: set[asyncio.Task[None]] = set()
+_POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
+
+
+def _orphan_pools_after_fork() -> None:
+    """In a child made by ``os.fork()``: let go of the parent's sessions without touching them.
+
+    The child's copies of the parent's connections share their sockets, and the parent's event
+    loop's epoll set, with the parent. Closing a copied connector (which aiohttp does on its own
+    when one is garbage collected with connections in it) would unregister those sockets from the
+    epoll set the parent is still using, and the parent's next request on a kept-alive connection
+    would wait forever for an answer it never hears of. So the child detaches each session from
+    its connector and marks the connector closed, which makes both inert: nothing is closed,
+    nothing is unregistered, nothing warns. The parent's connections carry on untouched.
+    """
+    for pool in list(_POOLS):
+        session, pool.session = pool.session, None
+        if session is None or not pool.owned:
+            continue
+        connector = session.connector
+        session.detach()
+        if connector is not None and hasattr(connector, "_closed"):
+            connector._closed = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_orphan_pools_after_fork)
 
 
 def _release_unclosed(pool: _Pool) -> None:
@@ -241,6 +274,8 @@ def _release_unclosed(pool: _Pool) -> None:
     session, pool.session = pool.session, None
     if session is None or not pool.owned or session.closed:
         return
+    if pool.generation != fork_generation():
+        return  # the parent's session and loop: nothing of them can be closed from here
     warnings.warn(
         "A chatkit-async client was garbage-collected without being closed; use "
         "`async with AsyncChatKit() as client:` or `await client.close()`.",
