@@ -878,10 +878,11 @@ def redact_secret(text: str, secret: str, replacement: str = REDACTED) -> str:
     def judge(match: re.Match[str]) -> str:
         value = match.group(0)
         core = value.rstrip(".,:;!?")
+        trail = value[len(core) :]  # "...provided: KEY." keeps its full stop
         if value == secret:
             return replacement
-        if core == secret:  # "...provided: KEY." keeps its full stop
-            return replacement + value[len(core) :]
+        if core == secret or (len(secret) >= _MIN_EMBEDDED and secret in core):
+            return replacement + trail
         if len(secret) >= _MIN_EMBEDDED and secret in value:
             return replacement
         mask = _MASK_RE.search(value)
@@ -890,9 +891,10 @@ def redact_secret(text: str, secret: str, replacement: str = REDACTED) -> str:
             if (len(head) >= _MIN_SECRET_PART and secret.startswith(head)) or (
                 len(tail) >= _MIN_SECRET_PART and secret.endswith(tail)
             ):
-                return replacement
+                # A mask that ends the value ("sk-abc...") is part of it, not punctuation.
+                return replacement + (trail if mask.end() <= len(core) else "")
         if len(core) >= _MIN_BARE_PREFIX and secret.startswith(core):
-            return replacement + value[len(core) :]
+            return replacement + trail
         return value
 
     return _TOKEN_RE.sub(judge, text)

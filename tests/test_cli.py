@@ -424,6 +424,22 @@ def test_errors_are_one_line_with_the_right_exit_code(emu: ChatKitEmulator) -> N
     assert all(not r.out for r in results)
 
 
+def test_a_bad_base_url_is_one_error_line_naming_the_setting() -> None:
+    """A malformed --base-url or $OPENAI_BASE_URL is a usage error, never a traceback."""
+    flag, scheme, password = cli_many(
+        ["--base-url", "api.example.com/v1", "--api-key", KEY, "threads", "list"],
+        ["--base-url", "ftp://api.example.com/v1", "--api-key", KEY, "threads", "list"],
+        ["--base-url", "https://me:hunter2@api.example.com/v1", "--api-key", KEY, "threads", "list"],
+    )
+    env = cli("--api-key", KEY, "threads", "get", "cthr_1", env={"OPENAI_BASE_URL": "http://:99999"})
+    for result in (flag, scheme, password, env):
+        assert result.code == EXIT_USAGE, result
+    assert flag.err.startswith("error: --base-url must start with http:// or https://")
+    assert "must use http or https" in scheme.err
+    assert "user name or password" in password.err and "hunter2" not in password.err
+    assert env.err.startswith("error: OPENAI_BASE_URL (from the environment) ")
+
+
 def test_api_key_from_the_environment_is_used_and_never_printed(emu: ChatKitEmulator) -> None:
     ok = cli("--base-url", emu.base_url, "threads", "list", "--json", env={"OPENAI_API_KEY": KEY})
     assert ok.code == EXIT_OK and len(ok.json_lines()) == len(emu.threads())

@@ -714,3 +714,190 @@ def test_is_same_origin_reflexive_for_hosts(host: str) -> None:
     """An absolute URL is always of its own origin."""
     url = f"https://{host}.example/path"
     assert is_same_origin(url, url)
+
+
+# --- settings: base_url and timeouts ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://api.openai.com/v1", "https://api.openai.com/v1"),
+        ("http://127.0.0.1:8000/v1/", "http://127.0.0.1:8000/v1"),
+        ("HTTPS://Example.com", "HTTPS://Example.com"),
+        ("http://[::1]:65535/v1", "http://[::1]:65535/v1"),
+    ],
+)
+def test_parse_base_url_accepts_http_roots(url: str, expected: str) -> None:
+    """An absolute http(s) URL with a host comes back without its trailing slash."""
+    assert _http.parse_base_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "complaint"),
+    [
+        ("api.example.com/v1", "must start with http:// or https://"),
+        ("localhost:8000/v1", "must start with http:// or https://"),
+        ("ftp://example.com/v1", "must use http or https"),
+        ("http://", "has no host"),
+        ("https:///v1", "has no host"),
+        ("http://example.com:99999/v1", "invalid port"),
+        ("http://example.com:0/v1", "invalid port"),
+        ("http://example.com:abc/v1", "invalid port"),
+        ("https://user:pw@example.com/v1", "user name or password"),
+        ("https://token@example.com/v1", "user name or password"),
+        ("https://example.com/v1?x=1", "query or fragment"),
+        ("https://exa mple.com/v1", "whitespace"),
+        ("", "must start with http"),
+    ],
+)
+def test_parse_base_url_names_the_setting_and_the_fault(url: str, complaint: str) -> None:
+    """Each malformed root is a ValueError naming the setting, and never echoing a password."""
+    with pytest.raises(ValueError, match=complaint) as caught:
+        _http.parse_base_url(url, setting="OPENAI_BASE_URL")
+    assert str(caught.value).startswith("OPENAI_BASE_URL ")
+    assert "pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [0, -1, -0.5, float("nan"), float("inf"), float("-inf"), True, "5"])
+def test_check_timeout_refuses_nonsense(value: object) -> None:
+    """Zero, negative, NaN, infinite, bool and non-numbers are refused (no limit is ``None``)."""
+    with pytest.raises(ValueError, match="positive, finite number of seconds"):
+        _http.check_timeout(value)
+
+
+def test_check_timeout_accepts_positive_numbers_and_none() -> None:
+    assert _http.check_timeout(None) is None
+    assert _http.check_timeout(2) == 2.0
+    assert _http.check_timeout(0.25) == 0.25
+
+
+# --- request bodies and query values ------------------------------------------------------------
+
+
+def test_encode_json_body_accepts_any_mapping_at_any_depth() -> None:
+    """A MappingProxyType or ChainMap (e.g. state_variables) is sent as a JSON object."""
+    import collections
+    import json
+    import types
+
+    body = {
+        "workflow": types.MappingProxyType(
+            {"id": "wf", "state_variables": collections.ChainMap({"a": 1}, {"b": True})}
+        ),
+        "tags": ("x", "y"),
+    }
+    assert json.loads(_http.encode_json_body(body)) == {
+        "workflow": {"id": "wf", "state_variables": {"a": 1, "b": True}},
+        "tags": ["x", "y"],
+    }
+
+
+@pytest.mark.parametrize("bad", [{1, 2}, object(), {1: "non-string key"}, 2**70])
+def test_encode_json_body_raises_a_plain_type_error(bad: object) -> None:
+    """What JSON cannot carry is a TypeError of ours that says so, with no orjson traceback."""
+    with pytest.raises(TypeError, match="cannot be sent as JSON") as caught:
+        _http.encode_json_body({"value": bad})
+    assert type(caught.value) is TypeError
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_query_value_renders_like_json_and_omits_none() -> None:
+    assert _http.query_value(None) is None
+    assert _http.query_value(True) == "true"
+    assert _http.query_value(False) == "false"
+    assert _http.query_value(20) == "20"
+    assert _http.query_value("a b") == "a b"
+
+
+# --- retries of writes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "expected"),
+    [
+        (429, {}, True),
+        (500, {}, False),
+        (502, {}, False),
+        (503, {"x-should-retry": "true"}, True),
+        (429, {"x-should-retry": "false"}, False),
+        (408, {}, False),
+        (409, {}, False),
+    ],
+)
+def test_writes_are_retried_only_when_certainly_unprocessed(
+    status: int, headers: dict[str, str], expected: bool
+) -> None:
+    """For a request that is not idempotent: a 429 or the server's word, nothing else."""
+    assert should_retry_response(status, headers, idempotent=False) is expected
+
+
+# --- logs and secrets ------------------------------------------------------------------------------
+
+
+def test_url_for_log_keeps_the_names_of_query_parameters_only() -> None:
+    url = "https://h/v1/chatkit/threads?user=alice%40example.com&limit=5&after=cthr_1"
+    assert _http.url_for_log(url) == "https://h/v1/chatkit/threads?user=…&limit=…&after=…"
+    assert _http.url_for_log("https://h/v1/chatkit/threads") == "https://h/v1/chatkit/threads"
+
+
+KEY = "sk-test-abcdef1234567890"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Incorrect API key provided: {KEY}.",
+        "Incorrect API key provided: sk-test-abcd***************7890.",
+        "Incorrect API key provided: sk-test-abcdef…",
+        "key sk-test-abcdef12 was refused",
+        f"url https://proxy/?key={KEY}&x=1",
+        f"Authorization: Bearer {KEY}",
+        "key ***************567890 was refused",
+    ],
+)
+def test_redact_secret_removes_the_key_and_its_prefixes_whole(text: str) -> None:
+    """Neither the key nor a masked or truncated prefix of it (sk-test-abcd...) survives."""
+    redacted = _http.redact_secret(text, KEY)
+    assert "<redacted>" in redacted
+    assert "sk-test-abcd" not in redacted and "567890" not in redacted
+    assert not any(part in redacted for part in (KEY[:10], KEY[-6:]))
+
+
+@pytest.mark.parametrize("key", ["a", "e", "sk", "1"])
+def test_a_short_key_never_garbles_a_message(key: str) -> None:
+    """A one- or two-character key replaces only values equal to it, never letters in words."""
+    message = "Error code: 400 - Invalid request: expected an integer, got 'sk1' (request_id: req_1)"
+    assert _http.redact_secret(message, key) == message
+    assert _http.redact_secret(f"Bearer {key}.", key) == "Bearer <redacted>."
+
+
+def test_redact_secret_leaves_unrelated_text_alone() -> None:
+    text = "No thread with id 'cthr_abc' (request_id: req_123); see https://platform.openai.com"
+    assert _http.redact_secret(text, KEY) == text
+    assert _http.redact_secret(text, "") == text
+
+
+# --- redirects -----------------------------------------------------------------------------------------
+
+
+def test_only_harmless_headers_follow_a_redirect_to_another_origin() -> None:
+    headers = {
+        "Authorization": "Bearer k",
+        "api-key": "k",
+        "X-Api-Key": "k",
+        "Cookie": "s=1",
+        "OpenAI-Organization": "org",
+        "OpenAI-Project": "proj",
+        "X-Gateway-Token": "from default_headers",
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+        "OpenAI-Beta": "chatkit_beta=v1",
+        "Content-Type": "application/json",
+    }
+    assert _http.headers_for_other_origin(headers) == {
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+        "OpenAI-Beta": "chatkit_beta=v1",
+        "Content-Type": "application/json",
+    }

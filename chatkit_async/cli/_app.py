@@ -114,12 +114,11 @@ def _connection(args: argparse.Namespace, console: Console) -> Iterator[Connecti
             "(or add --emulator to try the command against a local emulator)",
             EXIT_NO_KEY,
         )
-    base_url: str | None = args.base_url
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url must start with http:// or https://, got {base_url!r}")
-    yield Connection(
-        api_key=api_key, base_url=base_url, timeout=args.timeout, max_retries=args.max_retries
+    connection = Connection(
+        api_key=api_key, base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries
     )
+    connection.client()  # the SDK checks every setting now, before any prompt or request
+    yield connection
 
 
 def _silence_stdout() -> None:

@@ -22,7 +22,7 @@ from .._exceptions import ChatKitError
 from .._types import NOT_GIVEN, NotGiven
 from ..types import ChatSession, Thread, ThreadItem
 from ..types.session import ExpiresAfterParam, RateLimitsParam, WorkflowParam
-from ._console import EXIT_ABORTED, EXIT_ERROR, EXIT_OK, CLIError, Console
+from ._console import EXIT_ABORTED, EXIT_ERROR, EXIT_OK, CLIError, Console, UsageError
 from ._export import export_jsonl
 from ._format import (
     ITEM_HEADERS,
@@ -69,13 +69,24 @@ class Connection:
         return f"Connection(base_url={self.base_url!r})"
 
     def client(self) -> AsyncChatKit:
-        """A new client with these settings (create it inside the event loop that uses it)."""
+        """A new client with these settings (create it inside the event loop that uses it).
+
+        Raises:
+            UsageError: A setting is invalid (e.g. ``--base-url`` or ``$OPENAI_BASE_URL``); the
+                SDK's message names it.
+        """
         kwargs: dict[str, Any] = {}
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
         if self.max_retries is not None:
             kwargs["max_retries"] = self.max_retries
-        return AsyncChatKit(api_key=self.api_key, base_url=self.base_url, **kwargs)
+        try:
+            return AsyncChatKit(api_key=self.api_key, base_url=self.base_url, **kwargs)
+        except ValueError as exc:
+            message = str(exc)
+            if message.startswith("base_url "):  # the SDK's name for what the CLI calls --base-url
+                message = "--base-url" + message[len("base_url") :]
+            raise UsageError(message) from None
 
     def run(self, step: Callable[[AsyncChatKit], Awaitable[T]]) -> T:
         """Run one asynchronous step with a fresh client on a fresh event loop.
