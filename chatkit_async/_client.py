@@ -273,6 +273,8 @@ class AsyncChatKit:
         if options.extra_query:
             merged = dict(query or {})
             for name, value in options.extra_query.items():
+                if not isinstance(name, str):
+                    raise TypeError(f"extra_query names must be str, not {type(name).__name__}")
                 rendered = query_value(value)
                 if rendered is None:
                     merged.pop(name, None)

@@ -97,10 +97,13 @@ async def test_none_in_extra_query_leaves_the_parameter_out(emu: ChatKitEmulator
     assert [t.id for t in page.data] == ["cthr_1"]
 
 
-async def test_a_body_that_is_not_json_is_a_type_error_before_sending(emu: ChatKitEmulator) -> None:
+async def test_unsendable_extras_are_type_errors_before_sending(emu: ChatKitEmulator) -> None:
+    """A body value JSON cannot carry, or a query name that is not a string: a clear TypeError."""
     async with AsyncChatKit(api_key=KEY, base_url=emu.base_url) as client:
         with pytest.raises(TypeError, match="cannot be sent as JSON"):
             await client.sessions.create(user="u", workflow={"id": "wf"}, extra_body={"x": {1, 2}})
+        with pytest.raises(TypeError, match="extra_query names must be str, not int"):
+            await client.threads.retrieve("cthr_1", extra_query={1: "a"})  # type: ignore[dict-item]
     assert emu.requests == []
 
 
