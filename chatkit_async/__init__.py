@@ -26,13 +26,15 @@ from ._exceptions import (
     ChatKitError,
     ClientClosedError,
     ConflictError,
+    CursorLoopError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     UnprocessableEntityError,
 )
-from ._pagination import AsyncPaginator, CursorLoopError
+from ._options import RequestOptions
+from ._pagination import AsyncPaginator
 from ._response import APIResponse
 from ._sync_client import ChatKit
 from ._sync_pagination import SyncPaginator
@@ -86,6 +88,7 @@ __all__ = [
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestOptions",
     "SyncPaginator",
     "TaskGroupItem",
     "TaskItem",

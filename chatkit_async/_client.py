@@ -1,9 +1,19 @@
 """``AsyncChatKit``: the client's settings, its lifecycle, and the one send pipeline with retries.
 
-Every request of every resource goes through :meth:`AsyncChatKit._request`: merge the per-call
-options into the client's, send through the transport, retry what is worth retrying, turn error
-statuses into the exception tree, and decode the body with the one converter. Resources
-(:mod:`chatkit_async.resources`) only say *what* to send and *what* to decode into.
+Every call of every resource goes through :meth:`AsyncChatKit._request`: build the request from the
+resource's endpoint, the client's settings and the per-call options (a pure step, in ``_http``),
+send it through the transport, retry what is worth retrying, turn an error status into the exception
+tree, and hand back an :class:`~chatkit_async.APIResponse`. The resource then parses it (or, for
+``with_raw_response``, returns it). Resources (:mod:`chatkit_async.resources`) only say *what* to
+send and *what* to decode into; they receive :meth:`_request` when the client builds them.
+
+Where a change goes:
+
+* **A new client setting**: :class:`_Settings` and :func:`_resolve_settings` (validated there and
+  nowhere else), then ``with_options`` and the blocking ``ChatKit`` constructor.
+* **A new retry rule**: ``_http`` (:func:`~chatkit_async._http.should_retry_response`,
+  :class:`~chatkit_async._http.RetryPolicy`); :meth:`AsyncChatKit._send` only applies them.
+* **A new endpoint**: its resource module; nothing here.
 """
 
 from __future__ import annotations
@@ -13,7 +23,9 @@ import logging
 import os
 import random
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
 
 from ._exceptions import APIConnectionError, ChatKitError, ClientClosedError, make_status_error
 from ._http import (
@@ -21,22 +33,22 @@ from ._http import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    Request,
     RetryPolicy,
     build_default_headers,
+    build_request,
     check_timeout,
-    encode_json_body,
-    encode_query,
     merge_headers,
     parse_base_url,
-    query_value,
     redact_headers,
     should_retry_response,
     url_for_log,
 )
-from ._options import NO_OPTIONS, RequestOptions
-from ._response import APIResponse, decode_body, want_raw
+from ._options import OPTION_NAMES, RequestOptions, check_options
+from ._response import APIResponse
 from ._transport import RawResponse, Transport
 from ._types import NOT_GIVEN, NotGiven, NotGivenOr
+from .resources._base import Endpoint
 from .resources.sessions import AsyncSessions
 from .resources.threads import AsyncThreads
 
@@ -50,6 +62,68 @@ T = TypeVar("T")
 logger = logging.getLogger("chatkit_async")
 
 
+@attrs.frozen(slots=True)
+class _Settings:
+    """A client's settings, each validated once (by :func:`_resolve_settings`)."""
+
+    api_key: str = attrs.field(repr=False)
+    base_url: str
+    organization: str | None
+    project: str | None
+    timeout: float | None
+    retry: RetryPolicy
+    default_headers: Mapping[str, str] = attrs.field(repr=False)
+    headers: Mapping[str, str] = attrs.field(repr=False)  # every request's, defaults merged
+
+
+def _resolve_settings(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    organization: str | None,
+    project: str | None,
+    timeout: float | None,
+    max_retries: int,
+    default_headers: Mapping[str, str] | None,
+    environ: Mapping[str, str],
+) -> _Settings:
+    """Apply the environment's fallbacks and check every setting: the one place that does."""
+    if api_key is None:
+        api_key = environ.get("OPENAI_API_KEY")
+    if not api_key:
+        raise ChatKitError(
+            "No API key: pass api_key=... to the client or set the OPENAI_API_KEY "
+            "environment variable."
+        )
+    if not isinstance(api_key, str):
+        raise TypeError("api_key must be a str")
+    if base_url is not None:
+        base_url = parse_base_url(base_url, setting="base_url")
+    elif environ.get("OPENAI_BASE_URL"):
+        base_url = parse_base_url(
+            environ["OPENAI_BASE_URL"], setting="OPENAI_BASE_URL (from the environment)"
+        )
+    else:
+        base_url = DEFAULT_BASE_URL
+    if organization is None:
+        organization = environ.get("OPENAI_ORG_ID") or None
+    if project is None:
+        project = environ.get("OPENAI_PROJECT_ID") or None
+    extra = dict(default_headers or {})
+    return _Settings(
+        api_key=api_key,
+        base_url=base_url,
+        organization=organization,
+        project=project,
+        timeout=check_timeout(timeout),
+        retry=RetryPolicy(max_retries=max_retries),
+        default_headers=extra,
+        headers=build_default_headers(
+            api_key=api_key, organization=organization, project=project, extra=extra
+        ),
+    )
+
+
 class AsyncChatKit:
     """The asyncio client for OpenAI's ChatKit API.
 
@@ -59,7 +133,8 @@ class AsyncChatKit:
             thread = await client.threads.retrieve("cthr_123")
 
     Settings not passed fall back to the environment: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
-    ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID``.
+    ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID``. Closing it while calls are in flight makes them
+    raise :class:`~chatkit_async.ClientClosedError` at once.
 
     Args:
         api_key: The API key (default: ``OPENAI_API_KEY``). Never shown in a repr, error or log.
@@ -74,13 +149,21 @@ class AsyncChatKit:
 
     Raises:
         ChatKitError: No API key was given and ``OPENAI_API_KEY`` is not set.
-        ValueError: A setting is out of range (e.g. a negative ``max_retries``).
+        ValueError: A setting is malformed or out of range (a ``base_url`` without http(s) or a
+            host, a negative ``max_retries``, an infinite ``timeout``); the message names it.
     """
 
     threads: AsyncThreads
     """Threads and their items: retrieve, list, delete, list_items."""
     sessions: AsyncSessions
     """ChatKit sessions: create, cancel."""
+
+    _settings: _Settings
+    _transport: Transport
+    _owns_transport: bool
+    _closed: bool
+    _sleepers: set[asyncio.Future[None]]
+    _rng: random.Random
 
     def __init__(
         self,
@@ -94,84 +177,61 @@ class AsyncChatKit:
         default_headers: Mapping[str, str] | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        if api_key is None:
-            api_key = os.environ.get("OPENAI_API_KEY")
-        if not api_key:
-            raise ChatKitError(
-                "No API key: pass api_key=... to the client or set the OPENAI_API_KEY "
-                "environment variable."
-            )
-        if not isinstance(api_key, str):
-            raise TypeError("api_key must be a str")
-        if base_url is not None:
-            base_url = parse_base_url(base_url, setting="base_url")
-        elif os.environ.get("OPENAI_BASE_URL"):
-            base_url = parse_base_url(
-                os.environ["OPENAI_BASE_URL"], setting="OPENAI_BASE_URL (from the environment)"
-            )
-        else:
-            base_url = DEFAULT_BASE_URL
-        if organization is None:
-            organization = os.environ.get("OPENAI_ORG_ID") or None
-        if project is None:
-            project = os.environ.get("OPENAI_PROJECT_ID") or None
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries must be a non-negative integer, got {max_retries!r}")
-
-        self._api_key = api_key
-        self._base_url = base_url
-        self._organization = organization
-        self._project = project
-        self._timeout = check_timeout(timeout)
-        self._max_retries = max_retries
-        self._default_headers = dict(default_headers or {})
-        self._headers = build_default_headers(
+        settings = _resolve_settings(
             api_key=api_key,
+            base_url=base_url,
             organization=organization,
             project=project,
-            extra=self._default_headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            environ=os.environ,
         )
-        self._retry = RetryPolicy(max_retries=max_retries)
-        self._rng = random.Random()
-        self._transport = Transport(session=session, connect_timeout=DEFAULT_CONNECT_TIMEOUT)
-        self._owns_transport = True
+        transport = Transport(session=session, connect_timeout=DEFAULT_CONNECT_TIMEOUT)
+        self._setup(settings, transport, owns_transport=True)
+
+    def _setup(self, settings: _Settings, transport: Transport, *, owns_transport: bool) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._owns_transport = owns_transport
         self._closed = False
         # Futures of the retry backoffs sleeping now: ``close()`` wakes them with an error.
-        self._sleepers: set[asyncio.Future[None]] = set()
-        self.threads = AsyncThreads(self)
-        self.sessions = AsyncSessions(self)
+        self._sleepers = set()
+        self._rng = random.Random()
+        self.threads = AsyncThreads(self._request)
+        self.sessions = AsyncSessions(self._request)
 
     # --- settings -----------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """The API root every path is appended to."""
-        return self._base_url
+        return self._settings.base_url
 
     @property
     def api_key(self) -> str:
         """The API key (read it deliberately; it is never shown in a repr)."""
-        return self._api_key
+        return self._settings.api_key
 
     @property
     def organization(self) -> str | None:
         """The organization sent as ``OpenAI-Organization``, if any."""
-        return self._organization
+        return self._settings.organization
 
     @property
     def project(self) -> str | None:
         """The project sent as ``OpenAI-Project``, if any."""
-        return self._project
+        return self._settings.project
 
     @property
     def timeout(self) -> float | None:
         """Seconds allowed per request attempt (``None``: no limit)."""
-        return self._timeout
+        return self._settings.timeout
 
     @property
     def max_retries(self) -> int:
         """Retries after a failed attempt."""
-        return self._max_retries
+        return self._settings.retry.max_retries
 
     @property
     def closed(self) -> bool:
@@ -179,7 +239,7 @@ class AsyncChatKit:
         return self._closed
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} base_url={self._base_url!r} closed={self._closed}>"
+        return f"<{type(self).__name__} base_url={self.base_url!r} closed={self._closed}>"
 
     def with_options(
         self,
@@ -207,27 +267,34 @@ class AsyncChatKit:
 
         Returns:
             A new :class:`AsyncChatKit`.
+
+        Raises:
+            ClientClosedError: This client has been closed.
         """
         self._ensure_open()
-        derived = type(self).__new__(type(self))
-        AsyncChatKit.__init__(
-            derived,
-            api_key=api_key if api_key is not None else self._api_key,
-            base_url=base_url if base_url is not None else self._base_url,
-            organization=organization if organization is not None else self._organization,
-            project=project if project is not None else self._project,
-            timeout=self._timeout if isinstance(timeout, NotGiven) else timeout,
-            max_retries=max_retries if max_retries is not None else self._max_retries,
-            default_headers=merge_headers(self._default_headers, default_headers),
+        current = self._settings
+        settings = _resolve_settings(
+            api_key=api_key if api_key is not None else current.api_key,
+            base_url=base_url if base_url is not None else current.base_url,
+            organization=organization if organization is not None else current.organization,
+            project=project if project is not None else current.project,
+            timeout=current.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=max_retries if max_retries is not None else current.retry.max_retries,
+            default_headers=merge_headers(current.default_headers, default_headers),
+            environ={},
         )
-        derived._transport = self._transport
-        derived._owns_transport = False
+        derived = object.__new__(type(self))
+        derived._setup(settings, self._transport, owns_transport=False)
         return derived
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Close the connection pool (unless it was borrowed or shared). Safe to call twice."""
+        """Close the connection pool (unless it was borrowed or shared). Safe to call twice.
+
+        Calls still in flight raise :class:`~chatkit_async.ClientClosedError` at once, without
+        a retry: a request on the wire is cut, and a wait before a retry ends.
+        """
         if self._closed:
             return
         self._closed = True
@@ -251,80 +318,57 @@ class AsyncChatKit:
 
     # --- the send pipeline ----------------------------------------------------------------------
 
-    def _url(self, path: str, query: Mapping[str, str] | None) -> str:
-        url = self._base_url + path
-        if query:
-            url += "?" + encode_query(query)
-        return url
+    async def _request(self, endpoint: Endpoint[T], options: RequestOptions) -> APIResponse[T]:
+        """Send one call of the API and return its successful response (see the module docstring).
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: Any,
-        query: Mapping[str, str] | None = None,
-        body: Mapping[str, object] | None = None,
-        options: RequestOptions = NO_OPTIONS,
-        idempotent: bool = True,
-    ) -> Any:
-        """Send one API call and decode its answer (or return the raw response, see _response)."""
+        Raises:
+            ClientClosedError: The client is closed, or was closed while the call ran.
+            APIStatusError: The API answered with an error status (after any retries).
+            APIConnectionError: The request could not be completed (after any retries).
+            TypeError: An unknown per-call option, or a body JSON cannot carry.
+            ValueError: A nonsense per-call ``timeout``, or a header that could split the headers.
+        """
         self._ensure_open()
-        if options.extra_query:
-            merged = dict(query or {})
-            for name, value in options.extra_query.items():
-                if not isinstance(name, str):
-                    raise TypeError(f"extra_query names must be str, not {type(name).__name__}")
-                rendered = query_value(value)
-                if rendered is None:
-                    merged.pop(name, None)
-                else:
-                    merged[name] = rendered
-            query = merged
-        if options.extra_body:
-            body = {**(body or {}), **options.extra_body}
-        headers = self._headers
-        if body is not None:
-            headers = {**headers, "Content-Type": "application/json"}
-        if options.extra_headers:
-            headers = merge_headers(headers, options.extra_headers)
-        # RequestOptions validated a per-call timeout already; no second check on the hot path.
-        timeout = self._timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        content = encode_json_body(body) if body is not None else None
-        url = self._url(path, query)
-        raw, retries = await self._send(method, url, headers, content, timeout, idempotent)
-        if want_raw.get():
-            return APIResponse[Any](
-                status_code=raw.status,
-                headers=raw.headers,
-                content=raw.content,
-                method=method,
-                url=raw.url,
-                elapsed=raw.elapsed,
-                retries_taken=retries,
-                cast_to=cast_to,
-            )
-        return decode_body(
-            raw.content,
-            cast_to,
+        settings = self._settings
+        timeout = settings.timeout
+        if options:
+            # The common call passes no options: checking costs nothing then.
+            if not OPTION_NAMES.issuperset(options) or "timeout" in options:
+                check_options(options)
+                if "timeout" in options:
+                    timeout = options["timeout"]
+        request = build_request(
+            method=endpoint.method,
+            url=settings.base_url + endpoint.path,
+            headers=settings.headers,
+            timeout=timeout,
+            query=endpoint.query,
+            body=endpoint.body,
+            extra_headers=options.get("extra_headers"),
+            extra_query=options.get("extra_query"),
+            extra_body=options.get("extra_body"),
+            idempotent=endpoint.idempotent,
+        )
+        raw, retries = await self._send(request)
+        return APIResponse(
             status_code=raw.status,
-            request_id=raw.headers.get("x-request-id"),
+            headers=raw.headers,
+            content=raw.content,
+            method=request.method,
+            url=raw.url,
+            elapsed=raw.elapsed,
+            retries_taken=retries,
+            cast_to=endpoint.cast_to,
         )
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        timeout: float | None,
-        idempotent: bool = True,
-    ) -> tuple[RawResponse, int]:
+    async def _send(self, request: Request) -> tuple[RawResponse, int]:
         """Send with retries; returns a 2xx response and the number of retries it took.
 
-        A request that is not ``idempotent`` is sent again only when the server certainly did not
+        A request that is not idempotent is sent again only when the server certainly did not
         process it: the connection could not be made, a 429, or ``x-should-retry: true``.
         """
+        retry = self._settings.retry
+        method, url = request.method, request.url
         debug = logger.isEnabledFor(logging.DEBUG)
         attempt = 0
         while True:
@@ -334,11 +378,15 @@ class AsyncChatKit:
                     method,
                     url_for_log(url),
                     attempt + 1,
-                    redact_headers(headers),
+                    redact_headers(request.headers),
                 )
             try:
                 raw = await self._transport.request(
-                    method, url, headers=headers, content=content, timeout=timeout
+                    method,
+                    url,
+                    headers=request.headers,
+                    content=request.content,
+                    timeout=request.timeout,
                 )
             except APIConnectionError as exc:
                 if self._closed:
@@ -346,12 +394,12 @@ class AsyncChatKit:
                         "The client was closed while this request was in flight."
                     ) from exc
                 if (
-                    attempt >= self._retry.max_retries
+                    attempt >= retry.max_retries
                     or not exc.retryable
-                    or (exc.request_sent and not idempotent)
+                    or (exc.request_sent and not request.idempotent)
                 ):
                     raise
-                delay = self._retry.backoff(attempt, rng=self._rng)
+                delay = retry.backoff(attempt, rng=self._rng)
                 logger.info(
                     "%s %s failed (%s); retrying in %.2fs",
                     method,
@@ -373,10 +421,10 @@ class AsyncChatKit:
                 )
             if 200 <= status < 300:
                 return raw, attempt
-            if attempt < self._retry.max_retries and should_retry_response(
-                status, raw.headers, idempotent=idempotent
+            if attempt < retry.max_retries and should_retry_response(
+                status, raw.headers, idempotent=request.idempotent
             ):
-                wait = self._retry.delay_for(attempt, raw.headers, rng=self._rng)
+                wait = retry.delay_for(attempt, raw.headers, rng=self._rng)
                 if wait is not None:
                     logger.info(
                         "%s %s -> %d (request_id=%s); retrying in %.2fs",
@@ -389,7 +437,9 @@ class AsyncChatKit:
                     await self._sleep(wait)
                     attempt += 1
                     continue
-            raise make_status_error(status, raw.headers, raw.content, secrets=(self._api_key,))
+            raise make_status_error(
+                status, raw.headers, raw.content, secrets=(self._settings.api_key,)
+            )
 
     async def _sleep(self, delay: float) -> None:
         """Wait before a retry; :meth:`close` cuts the wait short with ``ClientClosedError``."""

@@ -23,6 +23,7 @@ The tree::
     │   ├── RateLimitError                429, .retry_after
     │   └── InternalServerError           500 and above
     ├── APIResponseValidationError        a 2xx body that is not JSON or not the expected shape
+    ├── CursorLoopError                   the server repeated a paging cursor; paging stopped
     └── ClientClosedError                 the client was used after ``close()``
 
 Example:
@@ -61,6 +62,7 @@ __all__ = [
     "ChatKitError",
     "ClientClosedError",
     "ConflictError",
+    "CursorLoopError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -108,6 +110,13 @@ class ChatKitError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # The default reduction calls ``cls(*args)``, which cannot supply keyword-only arguments.
         return (_rebuild, (self.__class__, self.args, dict(self.__dict__)))
+
+
+class CursorLoopError(ChatKitError):
+    """The server handed back a cursor it had already given; paging stopped instead of looping.
+
+    The page that repeated the cursor was still handed over: only the walk beyond it is lost.
+    """
 
 
 class ClientClosedError(ChatKitError):

@@ -4,7 +4,7 @@ This module owns everything about a request that can be decided without touching
 
 * the defaults (:data:`DEFAULT_BASE_URL`, :data:`DEFAULT_TIMEOUT`, :data:`BETA_HEADER`, ...),
 * validation and percent-encoding of ids placed in URL paths (:func:`validate_path_id`),
-* the query of the list endpoints (:func:`build_list_query`),
+* building a request: a :class:`Request` value from its parts (:func:`build_request`),
 * header merging, case-insensitive lookup and redaction for logs and reprs
   (:func:`merge_headers`, :func:`get_header`, :func:`redact_headers`,
   :class:`CaseInsensitiveHeaders`),
@@ -33,12 +33,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
-from typing import Final, Literal, final
+from typing import Final, final
 from urllib.parse import quote, urlsplit
 
+import attrs
 import orjson
 
-from chatkit_async._types import NOT_GIVEN, NotGivenOr
 from chatkit_async._version import __version__
 
 __all__ = [
@@ -52,9 +52,10 @@ __all__ = [
     "SECRET_HEADERS",
     "USER_AGENT",
     "CaseInsensitiveHeaders",
+    "Request",
     "RetryPolicy",
     "build_default_headers",
-    "build_list_query",
+    "build_request",
     "check_timeout",
     "encode_json_body",
     "encode_query",
@@ -67,6 +68,7 @@ __all__ = [
     "query_value",
     "redact_headers",
     "redact_secret",
+    "short_repr",
     "should_retry_response",
     "url_for_log",
     "validate_path_id",
@@ -115,8 +117,15 @@ _DELAY_SECONDS_RE: Final = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _MAX_DOUBLINGS: Final = 64
 
 
-def _short_repr(value: str) -> str:
-    """``repr(value)``, shortened so that a huge argument cannot flood an error message."""
+def short_repr(value: str) -> str:
+    """``repr(value)``, shortened so that a huge argument cannot flood an error message.
+
+    Args:
+        value: The text to show.
+
+    Returns:
+        Its ``repr``, cut after 120 characters with the full length noted.
+    """
     if len(value) <= _MAX_REPR_LENGTH:
         return repr(value)
     return f"{value[:_MAX_REPR_LENGTH]!r}... ({len(value)} characters)"
@@ -154,7 +163,7 @@ def parse_base_url(value: object, *, setting: str = "base_url") -> str:
         parts = urlsplit(text)
     except ValueError as exc:  # e.g. an unbalanced "[" in the host
         raise ValueError(f"{setting} is not a valid URL ({exc})") from None
-    shown = _short_repr(text) if parts.password is None else "(a URL with a password)"
+    shown = short_repr(text) if parts.password is None else "(a URL with a password)"
     if not parts.scheme or "://" not in text:
         raise ValueError(
             f"{setting} must start with http:// or https://, got {shown} "
@@ -256,7 +265,7 @@ def validate_path_id(value: object, *, name: str) -> str:
             problem = "must not contain control or invisible characters"
         else:
             continue
-        raise ValueError(f"{name} {problem}, got {_short_repr(value)}")
+        raise ValueError(f"{name} {problem}, got {short_repr(value)}")
     return quote(value, safe="")
 
 
@@ -309,6 +318,90 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+@attrs.frozen(slots=True)
+class Request:
+    """One HTTP request, fully built: what the transport sends, attempt after attempt.
+
+    Attributes:
+        method: The HTTP method, e.g. ``"GET"``.
+        url: The absolute URL, query included, every part already encoded.
+        headers: The headers to send (secrets included: never log them without
+            :func:`redact_headers`).
+        content: The body bytes, or ``None`` for no body.
+        timeout: Seconds allowed for each attempt; ``None`` for no limit.
+        idempotent: Whether sending it twice does what sending it once does (it decides which
+            failures are retried).
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    content: bytes | None
+    timeout: float | None
+    idempotent: bool = True
+
+
+def build_request(
+    *,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    timeout: float | None,
+    query: Mapping[str, str] | None = None,
+    body: Mapping[str, object] | None = None,
+    extra_headers: Mapping[str, str] | None = None,
+    extra_query: Mapping[str, object] | None = None,
+    extra_body: Mapping[str, object] | None = None,
+    idempotent: bool = True,
+) -> Request:
+    """Build a :class:`Request` from its parts, the caller's extras merged in.
+
+    Args:
+        method: The HTTP method.
+        url: The absolute URL without a query.
+        headers: The client's headers (already merged and validated).
+        timeout: Seconds per attempt (``None``: no limit).
+        query: The endpoint's query, values already strings.
+        body: The endpoint's JSON body.
+        extra_headers: Headers added over ``headers`` (case-insensitively).
+        extra_query: Parameters added over ``query``; a ``None`` value removes one (see
+            :func:`query_value`).
+        extra_body: Fields merged over ``body``; giving it sends a body even when the endpoint
+            has none.
+        idempotent: See :attr:`Request.idempotent`.
+
+    Returns:
+        The request; ``Content-Type: application/json`` is set exactly when there is a body.
+
+    Raises:
+        TypeError: An ``extra_query`` name that is not a string, a header that is not a string,
+            or a body JSON cannot carry.
+        ValueError: A header name or value that could split the header block.
+    """
+    if extra_query:
+        merged = dict(query or {})
+        for name, value in extra_query.items():
+            if not isinstance(name, str):
+                raise TypeError(f"extra_query names must be str, not {type(name).__name__}")
+            rendered = query_value(value)
+            if rendered is None:
+                merged.pop(name, None)
+            else:
+                merged[name] = rendered
+        query = merged
+    if query:
+        url = f"{url}?{encode_query(query)}"
+    if extra_body:
+        body = {**(body or {}), **extra_body}
+    content = None
+    if body is not None:
+        content = encode_json_body(body)
+        headers = {**headers, "Content-Type": "application/json"}
+    if extra_headers:
+        headers = merge_headers(headers, extra_headers)
+    return Request(method, url, headers, content, timeout, idempotent)
+
+
 def encode_json_body(body: Mapping[str, object]) -> bytes:
     """Encode a request body as JSON, accepting any ``Mapping`` at any depth.
 
@@ -326,84 +419,6 @@ def encode_json_body(body: Mapping[str, object]) -> bytes:
         return orjson.dumps(body, default=_json_default)
     except TypeError as exc:  # orjson.JSONEncodeError is a TypeError; never let it escape as is
         raise TypeError(f"The request body cannot be sent as JSON: {exc}") from None
-
-
-def _check_cursor(value: object, *, name: str) -> str | None:
-    """Validate ``after`` / ``before``: absent (``NOT_GIVEN`` / ``None``) or a non-empty str."""
-    if value is NOT_GIVEN or value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must be a non-empty string, got ''")
-    return value
-
-
-def build_list_query(
-    *,
-    after: NotGivenOr[str | None] = NOT_GIVEN,
-    before: NotGivenOr[str | None] = NOT_GIVEN,
-    limit: NotGivenOr[int | None] = NOT_GIVEN,
-    order: NotGivenOr[Literal["asc", "desc"] | None] = NOT_GIVEN,
-    user: NotGivenOr[str | None] = NOT_GIVEN,
-) -> dict[str, str]:
-    """Validate the list endpoints' parameters and render them as query-string values.
-
-    Parameters that are :data:`NOT_GIVEN` or ``None`` are left out, so the server's defaults
-    apply. Validation happens here, before anything is sent.
-
-    Args:
-        after: Cursor: return items after this id. A non-empty string.
-        before: Cursor: return items before this id. A non-empty string.
-        limit: Page size, an ``int`` from 0 to 100 (``bool`` is not accepted).
-        order: ``"asc"`` or ``"desc"`` by creation time.
-        user: Only threads of this user (``threads.list``); 1 to 512 characters.
-
-    Returns:
-        The query as an ordered ``{name: value}`` dict of strings, e.g.
-        ``{"after": "cthr_1", "limit": "20", "order": "desc"}``.
-
-    Raises:
-        TypeError: If a parameter has the wrong type.
-        ValueError: If ``after`` and ``before`` are both given, or a value is out of range.
-    """
-    query: dict[str, str] = {}
-    after_value = _check_cursor(after, name="after")
-    before_value = _check_cursor(before, name="before")
-    if after_value is not None and before_value is not None:
-        raise ValueError("after and before are mutually exclusive; pass at most one of them")
-    if after_value is not None:
-        query["after"] = after_value
-    if before_value is not None:
-        query["before"] = before_value
-
-    # Checked through ``object`` locals: callers without a type checker pass anything at all.
-    limit_value: object = limit
-    if limit_value is not NOT_GIVEN and limit_value is not None:
-        if not isinstance(limit_value, int) or isinstance(limit_value, bool):
-            raise TypeError(f"limit must be an int, not {type(limit_value).__name__}")
-        if not 0 <= limit_value <= MAX_LIST_LIMIT:
-            raise ValueError(f"limit must be between 0 and {MAX_LIST_LIMIT}, got {limit_value}")
-        query["limit"] = str(limit_value)
-
-    order_value: object = order
-    if order_value is not NOT_GIVEN and order_value is not None:
-        if not isinstance(order_value, str):
-            raise TypeError(f"order must be a str, not {type(order_value).__name__}")
-        if order_value not in {"asc", "desc"}:
-            raise ValueError(f"order must be 'asc' or 'desc', got {_short_repr(order_value)}")
-        query["order"] = order_value
-
-    user_value: object = user
-    if user_value is not NOT_GIVEN and user_value is not None:
-        if not isinstance(user_value, str):
-            raise TypeError(f"user must be a str, not {type(user_value).__name__}")
-        if not 1 <= len(user_value) <= _MAX_USER_LENGTH:
-            raise ValueError(
-                f"user must be 1 to {_MAX_USER_LENGTH} characters long, got {len(user_value)}"
-            )
-        query["user"] = user_value
-    return query
 
 
 # --------------------------------------------------------------------------------------------
@@ -495,7 +510,7 @@ def _check_header(name: object, value: object) -> None:
     if not isinstance(value, str):
         raise TypeError(f"header {name!r} must have a str value, not {type(value).__name__}")
     if not name or any(char in _HEADER_BREAKERS or char.isspace() for char in name):
-        raise ValueError(f"invalid header name {_short_repr(name)}")
+        raise ValueError(f"invalid header name {short_repr(name)}")
     if any(char in _HEADER_BREAKERS for char in value):
         # The value itself is not shown: it may be a credential.
         raise ValueError(f"header {name!r} has a value containing CR, LF or NUL")

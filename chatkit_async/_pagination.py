@@ -22,18 +22,29 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._exceptions import ChatKitError
+from ._exceptions import CursorLoopError
 from .types.page import Page
 
-__all__ = ["AsyncPaginator", "CursorLoopError", "is_backward", "next_page_query"]
+__all__ = ["AsyncPaginator", "check_max_items", "is_backward", "next_page_query"]
 
 T = TypeVar("T")
 
 FetchPage = Callable[[Mapping[str, str]], Awaitable[Page[T]]]
 
 
-class CursorLoopError(ChatKitError):
-    """The server handed back a cursor it had already given; paging stopped instead of looping."""
+def check_max_items(max_items: object) -> None:
+    """Refuse a ``max_items`` that is not ``None`` or a whole number of 0 or more.
+
+    Args:
+        max_items: The cap as the caller passed it.
+
+    Raises:
+        ValueError: ``max_items`` is negative, a ``bool`` or not an ``int``.
+    """
+    if max_items is not None and (
+        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
+    ):
+        raise ValueError(f"max_items must be a non-negative integer or None, got {max_items!r}")
 
 
 def is_backward(query: Mapping[str, str]) -> bool:
@@ -80,10 +91,7 @@ class AsyncPaginator(Generic[T]):
     def __init__(
         self, fetch: FetchPage[T], query: Mapping[str, str], *, max_items: int | None = None
     ) -> None:
-        if max_items is not None and (
-            isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
-        ):
-            raise ValueError(f"max_items must be a non-negative integer or None, got {max_items!r}")
+        check_max_items(max_items)
         self._fetch = fetch
         self._query = dict(query)
         self._max_items = max_items

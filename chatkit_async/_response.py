@@ -1,43 +1,40 @@
-"""The raw-response view of a successful call, and the wrappers behind ``with_raw_response``.
+"""The response of a successful call, before (or besides) decoding: :class:`APIResponse`.
 
-A resource method normally returns a decoded model. Called through ``with_raw_response`` it
-returns an :class:`APIResponse` instead: the status, headers and request id of the exchange, with the
-model one :meth:`APIResponse.parse` away. The switch is a context variable set by the wrapper and
-read by the client's send pipeline, so every resource method serves both faces with one body and
-keeps its exact signature (the wrappers are typed with ``ParamSpec``).
+Every call of the API goes through the client's send pipeline, which returns an :class:`APIResponse`:
+the status, headers and request id of the exchange, with the model one :meth:`APIResponse.parse`
+away. A resource method returns ``(await ...).parse()``; its ``with_raw_response`` twin returns the
+response itself. Nothing is switched on or off while a call runs: a raw response is a value, not a
+mode.
+
+This module performs no I/O; decoding goes through the one converter.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
-from typing import Any, Generic, ParamSpec, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar, cast
 
 from ._converter import DecodeError, decode_json, structure
 from ._exceptions import APIResponseValidationError
 from ._http import get_header
-from ._pagination import AsyncPaginator
-from .types.page import Page
 
-__all__ = ["APIResponse", "raw_list_wrapper", "raw_wrapper"]
+__all__ = ["APIResponse", "decode_body"]
 
 T = TypeVar("T")
-P = ParamSpec("P")
-
-# Set while a ``with_raw_response`` call runs; read by the client's send pipeline.
-want_raw: ContextVar[bool] = ContextVar("chatkit_async_want_raw", default=False)
 
 _BODY_EXCERPT = 500
+_UNSET: Any = object()
 
 
 class APIResponse(Generic[T]):
     """A successful HTTP exchange, before (or besides) decoding.
 
+    Reach one through ``with_raw_response``, e.g.
+    ``await client.threads.with_raw_response.retrieve("cthr_1")``.
+
     Attributes:
         status_code: The HTTP status (2xx).
         headers: The response headers (case-insensitive mapping).
-        request_id: The ``x-request-id`` header, for support requests.
         content: The raw body bytes.
         method: The HTTP method sent.
         url: The final URL (after any redirect).
@@ -52,7 +49,6 @@ class APIResponse(Generic[T]):
         "elapsed",
         "headers",
         "method",
-        "request_id",
         "retries_taken",
         "status_code",
         "url",
@@ -68,8 +64,20 @@ class APIResponse(Generic[T]):
         url: str,
         elapsed: float,
         retries_taken: int,
-        cast_to: Any,
+        cast_to: type[T],
     ) -> None:
+        """Wrap a response (the send pipeline makes these; users receive them).
+
+        Args:
+            status_code: The HTTP status.
+            headers: The response headers.
+            content: The body bytes.
+            method: The HTTP method sent.
+            url: The final URL.
+            elapsed: Seconds the last attempt took.
+            retries_taken: Retries before this response.
+            cast_to: What :meth:`parse` decodes the body into.
+        """
         self.status_code = status_code
         self.headers = headers
         self.content = content
@@ -77,9 +85,13 @@ class APIResponse(Generic[T]):
         self.url = url
         self.elapsed = elapsed
         self.retries_taken = retries_taken
-        self.request_id = get_header(headers, "x-request-id")
         self._cast_to = cast_to
         self._parsed: Any = _UNSET
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` header, for support requests."""
+        return get_header(self.headers, "x-request-id")
 
     def __repr__(self) -> str:
         return (
@@ -95,16 +107,27 @@ class APIResponse(Generic[T]):
     def json(self) -> Any:
         """The body parsed as JSON, without decoding into models.
 
+        Returns:
+            The parsed JSON (dicts, lists, strings, numbers, booleans, ``None``).
+
         Raises:
             APIResponseValidationError: The body is not JSON.
         """
         try:
             return decode_json(self.content)
         except DecodeError as exc:
-            raise self._invalid(exc.reason) from None
+            raise APIResponseValidationError(
+                exc.reason,
+                status_code=self.status_code,
+                request_id=self.request_id,
+                body=_excerpt(self.content),
+            ) from None
 
     def parse(self) -> T:
         """The body decoded into the method's usual return type (computed once, then cached).
+
+        Returns:
+            The model (or page) the non-raw method would have returned.
 
         Raises:
             APIResponseValidationError: The body is not JSON or does not fit the model.
@@ -118,62 +141,35 @@ class APIResponse(Generic[T]):
             )
         return cast(T, self._parsed)
 
-    def _invalid(self, reason: str) -> APIResponseValidationError:
-        return APIResponseValidationError(
-            reason,
-            status_code=self.status_code,
-            request_id=self.request_id,
-            body=_excerpt(self.content),
-        )
-
-
-_UNSET: Any = object()
-
 
 def _excerpt(content: bytes) -> str:
     text = content[: _BODY_EXCERPT * 4].decode("utf-8", errors="replace")
     return text if len(text) <= _BODY_EXCERPT else text[:_BODY_EXCERPT] + "..."
 
 
-def decode_body(content: bytes, cast_to: Any, *, status_code: int, request_id: str | None) -> Any:
-    """Decode a 2xx body into ``cast_to``; any failure is an :class:`APIResponseValidationError`."""
+def decode_body(
+    content: bytes, cast_to: type[T], *, status_code: int, request_id: str | None
+) -> T:
+    """Decode a 2xx body into ``cast_to``; any failure is an :class:`APIResponseValidationError`.
+
+    Args:
+        content: The body bytes.
+        cast_to: The model (or ``Page[...]``) to decode into.
+        status_code: The response's status, for the error.
+        request_id: The response's request id, for the error.
+
+    Returns:
+        The decoded value.
+
+    Raises:
+        APIResponseValidationError: The body is empty, not JSON, or does not fit ``cast_to``.
+    """
     try:
         # ``isspace`` answers at the first non-blank byte; ``strip`` would copy the whole body.
         if not content or content.isspace():
             raise DecodeError("the body is empty")
-        return structure(decode_json(content), cast_to)
+        return cast(T, structure(decode_json(content), cast_to))
     except DecodeError as exc:
         raise APIResponseValidationError(
             exc.reason, status_code=status_code, request_id=request_id, body=_excerpt(content)
         ) from None
-
-
-def raw_wrapper(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[APIResponse[T]]]:
-    """Wrap a coroutine method so that it returns the :class:`APIResponse` instead of the model."""
-
-    @functools.wraps(method)
-    async def call_raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[T]:
-        token = want_raw.set(True)
-        try:
-            return cast(APIResponse[T], await method(*args, **kwargs))
-        finally:
-            want_raw.reset(token)
-
-    return call_raw
-
-
-def raw_list_wrapper(
-    method: Callable[P, AsyncPaginator[T]],
-) -> Callable[P, Awaitable[APIResponse[Page[T]]]]:
-    """Wrap a ``list`` method: the raw response of the *first* page (parse() gives a Page)."""
-
-    @functools.wraps(method)
-    async def call_raw(*args: P.args, **kwargs: P.kwargs) -> APIResponse[Page[T]]:
-        paginator = method(*args, **kwargs)
-        token = want_raw.set(True)
-        try:
-            return cast(APIResponse[Page[T]], await paginator)
-        finally:
-            want_raw.reset(token)
-
-    return call_raw

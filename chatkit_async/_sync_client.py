@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from contextlib import ExitStack
 from functools import partial
 
 from ._client import AsyncChatKit
@@ -81,11 +80,10 @@ class ChatKit:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
     ) -> None:
-        with ExitStack() as stack:
-            portal = Portal()
-            stack.callback(portal.close)
+        portal = Portal()
+        try:
             # Built on the portal's loop: the async client (and, later, its aiohttp session)
-            # belongs to that loop. A bad setting raises here and the stack stops the portal.
+            # belongs to that loop. A bad setting raises here, and the portal is stopped.
             async_client = portal.run_sync(
                 partial(
                     AsyncChatKit,
@@ -98,7 +96,9 @@ class ChatKit:
                     default_headers=default_headers,
                 )
             )
-            stack.pop_all()
+        except BaseException:
+            portal.close()
+            raise
         self._setup(async_client, portal, parent=None)
         # The callback holds the portal and the async client, never ``self``, so it does not keep
         # the client alive; ``close()`` runs it early (a finalizer runs at most once).
@@ -111,8 +111,8 @@ class ChatKit:
         self._parent = parent
         self._closed = False
         self._finalizer = None
-        self.threads = Threads(self)
-        self.sessions = Sessions(self)
+        self.threads = Threads(async_client.threads, portal, owner=self)
+        self.sessions = Sessions(async_client.sessions, portal)
 
     # --- settings -----------------------------------------------------------------------------
 

@@ -15,9 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Generator, Iterator, Mappi
 from functools import partial
 from typing import Generic, TypeVar
 
-from ._exceptions import ClientClosedError
 from ._pagination import AsyncPaginator
-from ._portal import Portal
+from ._types import BlockingCaller
 from .types.page import Page
 
 __all__ = ["SyncPaginator"]
@@ -39,7 +38,9 @@ class SyncPaginator(Generic[T]):
 
     __slots__ = ("_owner", "_paginator", "_portal")
 
-    def __init__(self, paginator: AsyncPaginator[T], portal: Portal, *, owner: object = None) -> None:
+    def __init__(
+        self, paginator: AsyncPaginator[T], portal: BlockingCaller, *, owner: object = None
+    ) -> None:
         """Wrap an async paginator.
 
         Args:
@@ -103,18 +104,16 @@ async def _next_page(walk: AsyncIterator[Page[T]]) -> Page[T] | None:
 
 
 def _walk_pages(
-    portal: Portal, walk: AsyncIterator[Page[T]], owner: object
+    portal: BlockingCaller, walk: AsyncIterator[Page[T]], owner: object
 ) -> Generator[Page[T], None, None]:
     # ``owner`` is unused on purpose: the generator's frame holds it, keeping the client alive
-    # for as long as the walk is.
-    try:
-        while True:
-            page = portal.call(partial(_next_page, walk))
-            if page is None:
-                return
-            yield page
-    finally:
-        _close_walk(portal, walk)
+    # for as long as the walk is. The async walk holds nothing between pages (no open response,
+    # no generator frame), so a walk abandoned half-way needs no closing on the loop.
+    while True:
+        page = portal.call(partial(_next_page, walk))
+        if page is None:
+            return
+        yield page
 
 
 def _walk_items(pages: Generator[Page[T], None, None]) -> Generator[T, None, None]:
@@ -123,17 +122,3 @@ def _walk_items(pages: Generator[Page[T], None, None]) -> Generator[T, None, Non
     with contextlib.closing(pages):
         for page in pages:
             yield from page.data
-
-
-def _close_walk(portal: Portal, walk: AsyncIterator[Page[T]]) -> None:
-    """Close the async walk if it holds anything (an async generator does; the core's walk doesn't).
-
-    This runs when a loop ends, breaks, raises, or its iterator is garbage collected, possibly
-    on any thread; it must never raise from a finalizer, so a closed portal or a collection on
-    the loop's own thread (where a blocking call would deadlock) just skips the explicit close.
-    """
-    aclose = getattr(walk, "aclose", None)
-    if aclose is None or portal.closed or portal.in_loop_thread():
-        return
-    with contextlib.suppress(ClientClosedError):
-        portal.call(aclose)

@@ -1,34 +1,32 @@
-"""Small shared typing helpers: the ``NOT_GIVEN`` sentinel and the request-part aliases.
+"""Small shared typing helpers: the ``NOT_GIVEN`` sentinel and ``Unpack`` on every Python.
 
 This module owns the :data:`NOT_GIVEN` sentinel (for parameters where ``None`` is a meaningful
-value, or where "leave it out of the request" must differ from "send null") and the aliases used in
-signatures across the package. It has no dependencies beyond the standard library and performs no
-I/O.
+value, or where "leave it out of the request" must differ from "send null"), and re-exports
+``Unpack`` from ``typing`` (3.11+) or ``typing_extensions`` (3.10), for the per-call options that
+every method takes as ``**options: Unpack[RequestOptions]``. It has no dependencies beyond the
+standard library (and ``typing_extensions`` on 3.10) and performs no I/O.
 
 Example:
     A parameter that may be omitted entirely::
 
-        def retrieve(thread_id: str, *, timeout: NotGivenOr[Timeout] = NOT_GIVEN) -> None:
-            if timeout is NOT_GIVEN:  # mypy narrows ``timeout`` to ``float | None`` below
+        def list(*, after: NotGivenOr[str] = NOT_GIVEN) -> None:
+            if after is NOT_GIVEN:  # mypy narrows ``after`` to ``str`` below
                 ...
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Final, Literal, TypeAlias, TypeGuard, TypeVar, final
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Final, Literal, Protocol, TypeAlias, TypeGuard, TypeVar, final
 
-__all__ = [
-    "NOT_GIVEN",
-    "Body",
-    "Headers",
-    "NotGiven",
-    "NotGivenOr",
-    "Query",
-    "Timeout",
-    "is_given",
-]
+if sys.version_info >= (3, 11):
+    from typing import Unpack
+else:  # pragma: no cover - exercised by the 3.10 test run
+    from typing_extensions import Unpack
+
+__all__ = ["NOT_GIVEN", "BlockingCaller", "NotGiven", "NotGivenOr", "Unpack", "is_given"]
 
 _T = TypeVar("_T")
 
@@ -60,18 +58,6 @@ NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 #: ``NotGivenOr[int]`` reads as "an ``int``, or the argument was not given at all".
 NotGivenOr: TypeAlias = _T | NotGiven
 
-#: HTTP headers as passed by callers (names compare case-insensitively wherever they are used).
-Headers: TypeAlias = Mapping[str, str]
-
-#: Query-string parameters; values are rendered with ``str()`` by the transport.
-Query: TypeAlias = Mapping[str, object]
-
-#: A JSON request body (an object at the top level).
-Body: TypeAlias = Mapping[str, object]
-
-#: A total per-request timeout in seconds; ``None`` disables it (not recommended).
-Timeout: TypeAlias = float | None
-
 
 def is_given(value: NotGivenOr[_T]) -> TypeGuard[_T]:
     """Tell whether an optional argument was passed.
@@ -84,3 +70,15 @@ def is_given(value: NotGivenOr[_T]) -> TypeGuard[_T]:
         as its non-sentinel type in the ``True`` branch.
     """
     return value is not NOT_GIVEN
+
+
+class BlockingCaller(Protocol):
+    """Runs a coroutine function on the blocking client's event loop and waits for its result.
+
+    The blocking faces (resources, paginators) receive one (the client's portal) rather than the
+    client, so nothing below the client imports it.
+    """
+
+    def call(self, func: Callable[[], Awaitable[_T]]) -> _T:
+        """Run ``func()`` on the loop and return what it returned (or raise what it raised)."""
+        ...

@@ -25,7 +25,6 @@ from chatkit_async._http import (
     CaseInsensitiveHeaders,
     RetryPolicy,
     build_default_headers,
-    build_list_query,
     get_header,
     is_same_origin,
     merge_headers,
@@ -35,6 +34,7 @@ from chatkit_async._http import (
     validate_path_id,
 )
 from chatkit_async._types import NOT_GIVEN, NotGiven, is_given
+from chatkit_async.resources._base import build_list_query
 from chatkit_async._version import __version__
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z

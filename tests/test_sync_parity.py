@@ -197,7 +197,7 @@ def test_raw_response_classes_are_twins(
     async_raw = async_resource.with_raw_response
     expected_cls = AsyncThreadsWithRawResponse if resource == "threads" else AsyncSessionsWithRawResponse
     assert type(async_raw) is expected_cls
-    async_names = {n for n in vars(async_raw) if not n.startswith("_")}
+    async_names = {n for n in dir(type(async_raw)) if not n.startswith("_")}
     sync_names = {n for n in dir(sync_cls) if not n.startswith("_")}
     assert async_names == sync_names
     assert sync_cls.__doc__
@@ -206,9 +206,10 @@ def test_raw_response_classes_are_twins(
         sync_method = getattr(sync_cls, name)
         assert inspect.iscoroutinefunction(async_method), name
         assert not inspect.iscoroutinefunction(sync_method), name
-        # The async raw methods wrap the model methods (functools.wraps): their signature is the
-        # model method's, whose return type the raw face turns into APIResponse[...].
+        # The async raw methods take exactly the model methods' parameters; the raw face turns
+        # the model method's return type into APIResponse[...].
         model_method = getattr(type(async_resource), name)
+        assert signature_rows(async_method) == signature_rows(model_method)[1:], name
         assert signature_rows(sync_method)[1:] == signature_rows(async_method), name
         model_return = str(inspect.signature(model_method).return_annotation)
         expected = re.sub(r"^AsyncPaginator\[(.*)\]$", r"Page[\1]", model_return)
