@@ -149,3 +149,10 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert (tmp_path / "site" / "reference" / "index.html").is_file()
+    # The runnable markers are for the tests; readers never see them (mkdocs_hooks.py).
+    shown = [
+        page.relative_to(tmp_path)
+        for page in (tmp_path / "site").rglob("*.html")
+        if re.search(r'<span class="c1"># runnable', page.read_text(encoding="utf-8"))
+    ]
+    assert shown == []

@@ -83,14 +83,42 @@ def test_quickstart_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "client closed: True" in texts[-1]
 
 
-def test_notebook_is_stored_without_outputs() -> None:
-    """The committed notebook carries no outputs or execution counts (clean diffs)."""
+def test_notebook_is_stored_with_its_current_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The committed notebook shows readers its outputs, and they are what a fresh run prints.
+
+    After changing the notebook, store its new outputs with ``python tests/test_notebook.py``.
+    """
     import nbformat
 
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(notebook)
     assert notebook.metadata["kernelspec"]["name"] == "python3"
+    stored = [
+        "".join(o.get("text", "") for o in cell.outputs if o["output_type"] == "stream")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+    assert all(stored[1:]), "a code cell of the committed notebook has no output"
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
+    assert run_notebook(NOTEBOOK, tmp_path) == stored
+
+
+def store_outputs() -> None:
+    """Execute the notebook and save it with its outputs (run this file as a script)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    os.environ["JUPYTER_PLATFORM_DIRS"] = "1"
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-    assert os.path.getsize(NOTEBOOK) > 0
+            cell.metadata.pop("execution", None)
+    notebook.metadata.pop("widgets", None)
+    nbformat.write(notebook, NOTEBOOK)
+
+
+if __name__ == "__main__":
+    store_outputs()
