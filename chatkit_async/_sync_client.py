@@ -6,10 +6,11 @@ born there. Every blocking method is a one-line hop through the portal into the 
 same name; there is no second HTTP stack and no per-call ``asyncio.run``. That is why it works in a
 thread whose own loop is running (Jupyter) and from many threads at once.
 
-Lifetime: ``close()`` (or leaving ``with``) lets running calls finish, closes the connection pool on
-its loop and joins the loop thread. A client that is garbage collected without being closed is
-closed then (and at interpreter exit at the latest), so a forgotten client does not leave a thread
-or an open session behind. Paginators keep their client alive while they are in use.
+Lifetime: ``close()`` (or leaving ``with``) closes the connection pool on its loop, which ends calls
+still in flight with ``ClientClosedError``, and joins the loop thread, each step bounded (see
+``_portal``). A client that is garbage collected without being closed is closed then (and at
+interpreter exit at the latest), so a forgotten client does not leave a thread or an open session
+behind. Paginators keep their client alive while they are in use.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ class ChatKit:
     client may be shared by several threads at once. Settings not passed fall back to the
     environment: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID`` and
     ``OPENAI_PROJECT_ID``.
+
+    It never hangs at the edges of a program: Ctrl-C in a call raises ``KeyboardInterrupt`` at
+    once and cancels the request; :meth:`close` with calls running in other threads makes them
+    raise :class:`~chatkit_async.ClientClosedError` at once; at interpreter exit, calls still in
+    flight in daemon threads are cancelled; and in a child made by ``os.fork()`` every call
+    raises :class:`~chatkit_async.ChatKitError` at once (make a new client there).
 
     Args:
         api_key: The API key (default: ``OPENAI_API_KEY``). Never shown in a repr, error or log.
@@ -206,9 +213,11 @@ class ChatKit:
     def close(self) -> None:
         """Close the connection pool and stop the client's event loop thread. Safe to call twice.
 
-        Calls already running in other threads finish first; later calls raise
-        :class:`~chatkit_async.ClientClosedError`. A client made by :meth:`with_options` closes
-        only itself: the pool and the thread belong to the client it was derived from.
+        Calls still running in other threads raise :class:`~chatkit_async.ClientClosedError` at
+        once (a request on the wire is cut, a wait before a retry ends), as do later calls;
+        ``close()`` returns within a few seconds whatever those calls were waiting for. A client
+        made by :meth:`with_options` closes only itself: the pool and the thread belong to the
+        client it was derived from.
         """
         if self._closed:
             return
