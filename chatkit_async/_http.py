@@ -36,7 +36,6 @@ from email.utils import parsedate_to_datetime
 from typing import Final, final
 from urllib.parse import quote, urlsplit
 
-import attrs
 import orjson
 
 from chatkit_async._version import __version__
@@ -318,9 +317,10 @@ def _json_default(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-@attrs.frozen(slots=True)
 class Request:
     """One HTTP request, fully built: what the transport sends, attempt after attempt.
+
+    A plain slotted class (one is built per call; treat it as immutable).
 
     Attributes:
         method: The HTTP method, e.g. ``"GET"``.
@@ -333,12 +333,27 @@ class Request:
             failures are retried).
     """
 
-    method: str
-    url: str
-    headers: Mapping[str, str]
-    content: bytes | None
-    timeout: float | None
-    idempotent: bool = True
+    __slots__ = ("content", "headers", "idempotent", "method", "timeout", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeout: float | None,
+        idempotent: bool = True,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.content = content
+        self.timeout = timeout
+        self.idempotent = idempotent
+
+    def __repr__(self) -> str:
+        # Never the headers: they hold the API key.
+        return f"<Request {self.method} {url_for_log(self.url)}>"
 
 
 def build_request(

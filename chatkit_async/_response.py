@@ -12,7 +12,7 @@ This module performs no I/O; decoding goes through the one converter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from ._converter import DecodeError, decode_json, structure
 from ._exceptions import APIResponseValidationError
@@ -132,14 +132,10 @@ class APIResponse(Generic[T]):
         Raises:
             APIResponseValidationError: The body is not JSON or does not fit the model.
         """
-        if self._parsed is _UNSET:
-            self._parsed = decode_body(
-                self.content,
-                self._cast_to,
-                status_code=self.status_code,
-                request_id=self.request_id,
-            )
-        return cast(T, self._parsed)
+        parsed = self._parsed
+        if parsed is _UNSET:
+            parsed = self._parsed = decode_body(self.content, self._cast_to, response=self)
+        return parsed  # type: ignore[no-any-return]
 
 
 def _excerpt(content: bytes) -> str:
@@ -147,16 +143,13 @@ def _excerpt(content: bytes) -> str:
     return text if len(text) <= _BODY_EXCERPT else text[:_BODY_EXCERPT] + "..."
 
 
-def decode_body(
-    content: bytes, cast_to: type[T], *, status_code: int, request_id: str | None
-) -> T:
+def decode_body(content: bytes, cast_to: type[T], *, response: APIResponse[Any]) -> T:
     """Decode a 2xx body into ``cast_to``; any failure is an :class:`APIResponseValidationError`.
 
     Args:
         content: The body bytes.
         cast_to: The model (or ``Page[...]``) to decode into.
-        status_code: The response's status, for the error.
-        request_id: The response's request id, for the error.
+        response: The response the body came with (its status and request id go into the error).
 
     Returns:
         The decoded value.
@@ -168,8 +161,11 @@ def decode_body(
         # ``isspace`` answers at the first non-blank byte; ``strip`` would copy the whole body.
         if not content or content.isspace():
             raise DecodeError("the body is empty")
-        return cast(T, structure(decode_json(content), cast_to))
+        return structure(decode_json(content), cast_to)  # type: ignore[no-any-return]
     except DecodeError as exc:
         raise APIResponseValidationError(
-            exc.reason, status_code=status_code, request_id=request_id, body=_excerpt(content)
+            exc.reason,
+            status_code=response.status_code,
+            request_id=response.request_id,
+            body=_excerpt(content),
         ) from None

@@ -28,8 +28,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Final, Generic, Literal, Protocol, TypeVar
 
-import attrs
-
 from .._http import short_repr
 from .._options import RequestOptions
 from .._types import NOT_GIVEN, NotGivenOr
@@ -52,9 +50,11 @@ MAX_LIST_LIMIT: Final = 100
 _MAX_USER_LENGTH: Final = 512
 
 
-@attrs.frozen(slots=True)
 class Endpoint(Generic[T]):
     """One call of the API, described: everything but the client's own settings.
+
+    A plain slotted class rather than a frozen attrs class: one is built for every request, and
+    frozen attributes cost a call each to set. Treat it as immutable.
 
     Attributes:
         method: The HTTP method.
@@ -66,12 +66,27 @@ class Endpoint(Generic[T]):
             (``sessions.create``) is retried only when the server certainly did not process it.
     """
 
-    method: str
-    path: str
-    cast_to: type[T]
-    query: Mapping[str, str] | None = None
-    body: Mapping[str, object] | None = None
-    idempotent: bool = True
+    __slots__ = ("body", "cast_to", "idempotent", "method", "path", "query")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        cast_to: type[T],
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, object] | None = None,
+        idempotent: bool = True,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.cast_to = cast_to
+        self.query = query
+        self.body = body
+        self.idempotent = idempotent
+
+    def __repr__(self) -> str:
+        return f"Endpoint({self.method} {self.path}, query={self.query!r})"
 
 
 class Requester(Protocol):
