@@ -14,6 +14,10 @@ The public surface is what this module exports, plus :mod:`chatkit_async.types` 
 
 from __future__ import annotations
 
+import inspect
+import sys
+from typing import is_typeddict
+
 from ._client import AsyncChatKit
 from ._converter import parse, to_dict
 from ._exceptions import (
@@ -105,3 +109,48 @@ __all__ = [
     "parse",
     "to_dict",
 ]
+
+
+def _present_as_public() -> None:
+    """Show the public classes as ``chatkit_async.X`` in tracebacks and reprs.
+
+    ``chatkit_async._exceptions.NotFoundError: ...`` tells a user where the class happens to live;
+    ``chatkit_async.NotFoundError`` is the name to catch. Pickling still works: each name is
+    importable from here. ``typing.get_type_hints`` resolves a class's string annotations in its
+    module's namespace, so those are resolved first, while the module is still the real one; a
+    class whose annotations cannot be resolved at run time (a name imported only for type
+    checking), the attrs models and ``RequestOptions`` keep their modules.
+    """
+    namespace = globals()
+    for name in __all__:
+        value = namespace[name]
+        if (
+            isinstance(value, type)
+            and value.__module__.startswith("chatkit_async._")
+            and not hasattr(value, "__attrs_attrs__")
+            and not is_typeddict(value)
+            and all(_resolve_annotations(base) for base in value.__mro__)
+        ):
+            value.__module__ = __name__
+
+
+def _resolve_annotations(cls: type) -> bool:
+    """Replace ``cls``'s own string annotations by what they name; ``False`` if one cannot be."""
+    if not cls.__module__.startswith("chatkit_async."):
+        return True
+    own = inspect.get_annotations(cls)
+    if not own:
+        return True
+    scope = vars(sys.modules[cls.__module__])
+    try:
+        resolved = {
+            key: eval(text, scope, dict(vars(cls))) if isinstance(text, str) else text
+            for key, text in own.items()
+        }
+    except Exception:
+        return False
+    cls.__annotations__ = resolved
+    return True
+
+
+_present_as_public()

@@ -16,7 +16,7 @@ behind. Paginators keep their client alive while they are in use.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 
 from ._client import AsyncChatKit
@@ -74,7 +74,7 @@ class ChatKit:
     _portal: Portal
     _parent: ChatKit | None
     _closed: bool
-    _finalizer: weakref.finalize[..., ChatKit] | None
+    _finalizer: Callable[[], object] | None  # a weakref.finalize
 
     def __init__(
         self,

@@ -34,8 +34,8 @@ from chatkit_async._http import (
     validate_path_id,
 )
 from chatkit_async._types import NOT_GIVEN, NotGiven, is_given
-from chatkit_async.resources._base import build_list_query
 from chatkit_async._version import __version__
+from chatkit_async.resources._base import build_list_query
 
 NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
 

@@ -103,3 +103,32 @@ def test_public_callables_are_documented(module_name: str) -> None:
             if not doc or (params and "Args:" not in doc):
                 problems.append(f"{name}.{attr}")
     assert problems == []
+
+
+def test_public_classes_show_their_public_name() -> None:
+    """Tracebacks and reprs say ``chatkit_async.NotFoundError``, not a private module path."""
+    import pickle
+    import traceback
+    import typing
+
+    import chatkit_async
+
+    shown = ["AsyncChatKit", "ChatKit", "AsyncPaginator", "SyncPaginator", "APIResponse"]
+    shown += [n for n in chatkit_async.__all__ if n.endswith("Error")]
+    for name in shown:
+        assert repr(getattr(chatkit_async, name)) == f"<class 'chatkit_async.{name}'>", name
+    assert chatkit_async.NotGiven.__module__ == "chatkit_async"
+    error = chatkit_async.NotFoundError("No thread with id 'cthr_x'", request_id="req_1")
+    try:
+        raise error
+    except chatkit_async.ChatKitError:
+        last = traceback.format_exc().splitlines()[-1]
+    assert last.startswith("chatkit_async.NotFoundError: Error code: 404")
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is chatkit_async.NotFoundError and again.request_id == "req_1"
+    assert pickle.loads(pickle.dumps(chatkit_async.NOT_GIVEN)) is chatkit_async.NOT_GIVEN
+    # Renaming must not break annotation lookups, which go through a class's module.
+    for name in chatkit_async.__all__:
+        value = getattr(chatkit_async, name)
+        if isinstance(value, type):
+            typing.get_type_hints(value)
