@@ -299,3 +299,50 @@ def test_decoding_targets_use_generated_functions(target: Any) -> None:
     hook = converter.get_structure_hook(target)
     assert hook.__code__.co_filename.startswith("<chatkit_async generated structure")
     assert hook.__name__.startswith("structure_")
+
+
+@attrs.frozen(kw_only=True)
+class _Node:
+    name: str
+    children: list[_Node] = attrs.field(factory=list)
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen(kw_only=True)
+class _Ping:
+    pong: _Pong | None = None
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen(kw_only=True)
+class _Pong:
+    ping: _Ping | None = None
+    n: int = 0
+    extra: Mapping[str, Any] = extra_field()
+
+
+NODE = {"name": "r", "children": [{"name": "a"}, {"name": "b", "children": [{"name": "c", "x": 1}]}]}
+
+
+@pytest.mark.parametrize(
+    ("cls", "wire", "ok"),
+    [
+        (_Node, NODE, True),
+        (_Ping, {"pong": {"ping": {"pong": {"n": 3}}, "n": 1}}, True),
+        (_Ping, {"pong": {"ping": {"pong": {"n": True}}}}, False),
+    ],
+    ids=["self-nesting", "mutually nesting", "mutually nesting, wrong"],
+)
+def test_models_that_nest_themselves_decode_as_the_reference_does(
+    cls: type, wire: Any, ok: bool
+) -> None:
+    """A model inside itself (directly or through another) is generated without endless inlining."""
+    if ok:
+        fast = converter.structure(wire, cls)
+        assert fast == _explainer.structure(wire, cls)
+        assert type(fast) is cls
+    else:
+        with pytest.raises(WireTypeError):
+            converter.structure(wire, cls)
+        with pytest.raises(cattrs.BaseValidationError):
+            _explainer.structure(wire, cls)
