@@ -5,7 +5,9 @@ Benchmarks (``--only`` takes their letters):
 a. paging through every item of one thread (100,000 items, ``limit=100``), items/s;
 b. 2,000 sequential ``threads.retrieve`` calls, calls/s (async and the blocking client);
 c. 2,000 retrieves from 64 concurrent tasks, calls/s;
-d. decoding one 100-item items page into models, no network, pages/s;
+d. decoding one 100-item items page into models, no network, pages/s: twice, once the emulator's
+   generated page (lean items) and once a rich page with every field of every item type
+   (``benchmarks/_pages.py``), each against ``orjson.loads`` of the same body;
 e. peak memory while paging 100,000 vs 1,000,000 items (RSS and tracemalloc, fresh processes).
 
 In every round each contender runs once, in an order rotated from round to round, so that drift
@@ -36,6 +38,7 @@ from typing import Any
 import orjson
 
 from . import _contenders as C
+from . import _pages
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -51,6 +54,7 @@ TITLES = {
     "b": "b. sequential threads.retrieve",
     "c": f"c. threads.retrieve, {C.CONCURRENCY} concurrent tasks",
     "d": "d. decoding one 100-item items page (no network)",
+    "d-rich": "d. the same, rich page (every field of every item type)",
     "e": "e. peak memory while paging",
 }
 UNITS = {"a": "items/s", "b": "calls/s", "c": "calls/s", "d": "pages/s"}
@@ -104,7 +108,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--profile",
         metavar="BENCH",
         default=None,
-        help="also profile chatkit-async in one benchmark (a, b, c or d) with pyinstrument",
+        help="also profile chatkit-async in one benchmark (a, b, c, d or d-rich) with pyinstrument",
     )
     return parser.parse_args(argv)
 
@@ -230,7 +234,13 @@ def page_body(env: C.Env, thread_id: str) -> bytes:
 
 
 def bench_d(env: C.Env, sizes: Sizes, rounds: int, openai: bool) -> dict[str, Any]:
-    body = page_body(env, env.paging[sizes.paging])
+    """Both pages, one after the other; the rich page's results sit under ``"_rich"``."""
+    result = _bench_decode("d", page_body(env, env.paging[sizes.paging]), sizes, rounds, openai)
+    result["_rich"] = _bench_decode("d rich", _pages.rich_page_body(), sizes, rounds, openai)
+    return result
+
+
+def _bench_decode(name: str, body: bytes, sizes: Sizes, rounds: int, openai: bool) -> dict[str, Any]:
     table = C.decoders()
     if not openai:
         table = {k: v for k, v in table.items() if not k.startswith("openai")}
@@ -239,7 +249,7 @@ def bench_d(env: C.Env, sizes: Sizes, rounds: int, openai: bool) -> dict[str, An
     measures = {
         name: (lambda d=decode: C.time_decoder(d, body, repeat)) for name, decode in table.items()
     }
-    result = _rounds("d", measures, rounds, repeat, lambda _: ())
+    result = _rounds(name, measures, rounds, repeat, lambda _: ())
     result["_body_bytes"] = len(body)
     return result
 
@@ -289,11 +299,17 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         "| benchmark | contender | median rate | ratio to raw aiohttp+orjson | target |",
         "| --- | --- | ---: | ---: | --- |",
     ]
+    sections: list[tuple[str, str, dict[str, Any]]] = []
     for key in ("a", "b", "c", "d"):
-        if key not in results:
-            continue
-        bench = results[key]
-        title = TITLES[key] + (f", {meta['sizes'][key]:,}" if key in meta["sizes"] else "")
+        if key in results:
+            sections.append((key, TITLES[key], results[key]))
+            if key == "d" and "_rich" in results[key]:
+                sections.append((key, TITLES["d-rich"], results[key]["_rich"]))
+    for key, title, bench in sections:
+        if key in meta["sizes"]:
+            title += f", {meta['sizes'][key]:,}"
+        if "_body_bytes" in bench:
+            title += f" ({bench['_body_bytes'] / 1000:.1f} kB)"
         for contender, row in bench.items():
             if contender.startswith("_"):
                 continue
@@ -374,11 +390,11 @@ def profile(key: str, env: C.Env, sizes: Sizes) -> None:
     from pyinstrument import Profiler
 
     run: Callable[[], Any]
-    if key == "d":
+    if key in ("d", "d-rich"):
         from chatkit_async import parse
         from chatkit_async.types import Page, ThreadItem
 
-        body = page_body(env, env.paging[sizes.paging])
+        body = page_body(env, env.paging[sizes.paging]) if key == "d" else _pages.rich_page_body()
 
         def run() -> Any:
             for _ in range(sizes.decode_repeat * 5):

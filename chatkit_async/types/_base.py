@@ -1,7 +1,26 @@
-"""Shared pieces of the model layer: the frozen-model decorator and the empty ``extra`` mapping.
+"""Shared pieces of the model layer: the conventions every model follows, and the empty ``extra``.
 
 This module owns only plain data definitions. It imports nothing from cattrs and performs no I/O;
-decoding and encoding live in :mod:`chatkit_async._converter`.
+decoding and encoding live in :mod:`chatkit_async._converter`, which reads the models through the
+three conventions below and nothing else (no table of classes or tags is kept anywhere else):
+
+* **Unknown fields.** A model that keeps the wire fields it does not know has a field named
+  :data:`EXTRA_FIELD`, made with :func:`extra_field`.
+* **Tags.** A member of a tagged union (a status, an item, a content part, an annotation) names
+  its tag as the default of its :data:`TAG_FIELD` field: ``type: str = "locked"``. The union is a
+  plain alias of its members (``ThreadStatus = ActiveStatus | ... | UnknownStatus``).
+* **Unknown variants.** Each union has exactly one member with a :data:`RAW_FIELD` field: the
+  ``Unknown...`` class that takes any tag the others do not claim. Besides ``type`` and ``raw`` it
+  may have fields of type ``str`` or ``int`` with defaults (``UnknownItem.id``); they are read from
+  the raw object when it has them with that type, else they keep their default.
+
+DESIGN: where each kind of model change goes.
+
+* A new field: add it to its class (``str | None = None`` if the API may leave it out); nothing
+  else. Until then it is kept in ``extra``.
+* A new item type (or status, content part, annotation): add the attrs class with its tag as the
+  ``type`` default, and add the class to the union alias; nothing else.
+* A new union: an alias of attrs classes plus one ``Unknown...`` class with ``type`` and ``raw``.
 """
 
 from __future__ import annotations
@@ -12,7 +31,14 @@ from typing import Any
 
 import attrs
 
-__all__ = ["EMPTY_EXTRA", "extra_field", "from_unix"]
+__all__ = ["EMPTY_EXTRA", "EXTRA_FIELD", "RAW_FIELD", "TAG_FIELD", "extra_field", "from_unix"]
+
+#: The field of a model that keeps the wire fields this SDK does not know (see :func:`extra_field`).
+EXTRA_FIELD = "extra"
+#: The field that marks an ``Unknown...`` class and keeps its wire object as it came.
+RAW_FIELD = "raw"
+#: The field tagged unions dispatch on; a member's tag is this field's default.
+TAG_FIELD = "type"
 
 #: The ``extra`` value of a model whose wire object had no unknown fields. It is shared and
 #: read-only, so decoding a page of ordinary items allocates no dictionaries for it.

@@ -82,8 +82,9 @@ class Thread:
     """Creation time, in unix seconds (see :attr:`created_at_datetime`)."""
     title: str | None = None
     """Human-readable title; ``None`` until one has been generated."""
-    status: ThreadStatus = attrs.field(factory=ActiveStatus)
-    """Whether the thread is active, locked or closed."""
+    status: ThreadStatus
+    """Whether the thread is active, locked or closed. Required: a thread the server sends without
+    a status is an error, never guessed to be active."""
     user: str
     """The end user who owns the thread."""
     object: str = "chatkit.thread"

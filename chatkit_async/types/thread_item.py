@@ -395,18 +395,18 @@ class UnknownItem(_ItemTime):
     server left them out) and :attr:`raw` keeps the whole object as it came.
     """
 
-    id: str
-    """Identifier of the item (``""`` if the server sent none)."""
-    created_at: int
-    """Creation time, in unix seconds (``0`` if the server sent none)."""
-    thread_id: str
-    """The thread the item belongs to (``""`` if the server sent none)."""
+    id: str = ""
+    """Identifier of the item (``""`` if the server sent none, or not as a string)."""
+    created_at: int = 0
+    """Creation time, in unix seconds (``0`` if the server sent none, or not as an integer)."""
+    thread_id: str = ""
+    """The thread the item belongs to (``""`` if the server sent none, or not as a string)."""
     type: str
     """The item type as sent by the server."""
     raw: Mapping[str, Any]
     """The item exactly as the server sent it."""
     object: str = "chatkit.thread_item"
-    """The ``object`` field as sent (``"chatkit.thread_item"`` if absent)."""
+    """The ``object`` field as sent (``"chatkit.thread_item"`` if absent, or not a string)."""
 
 
 ThreadItem = (
