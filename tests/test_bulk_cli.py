@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-
 from bulk_helpers import check_mirror, expected_records, items_path, mirror_state, read_records
+
 from chatkit_async.bulk import partial_path
 from chatkit_async.cli import EXIT_ERROR, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
 from chatkit_async.testing import ChatKitEmulator, FaultSpec
@@ -93,6 +93,17 @@ def finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+def committed(db: Path) -> int:
+    """Threads a mirror has committed so far (0 before its schema exists)."""
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as con:
+        try:
+            return int(con.execute("SELECT count(*) FROM threads").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
 
 
 def line_count(path: Path) -> int:
@@ -243,18 +254,9 @@ def test_a_killed_mirror_leaves_a_consistent_database_that_the_next_run_complete
     emu.inject(FaultSpec(delay=60, path=items_path(stuck)))
     proc = start(emu, "mirror", "--db", str(db), "--concurrency", "1")
 
-    def committed() -> int:
-        if not db.exists():
-            return 0
-        with sqlite3.connect(db) as con:
-            try:
-                return int(con.execute("SELECT count(*) FROM threads").fetchone()[0])
-            except sqlite3.OperationalError:  # the schema is not there yet
-                return 0
-
     try:
         wait_until(lambda: emu.faults_served == 1, "the stuck request")
-        wait_until(lambda: committed() == 12, "the threads before the stuck one")
+        wait_until(lambda: committed(db) == 12, "the threads before the stuck one")
         proc.send_signal(signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM)
         _, err = finish(proc)
     finally:
@@ -275,7 +277,7 @@ def test_a_killed_mirror_leaves_a_consistent_database_that_the_next_run_complete
     assert summary["threads_new"] == len(threads) - 12 and summary["complete"] is True
     for request in (r for r in emu.requests if r.path.endswith("/items")):
         thread_id = request.path.split("/")[-2]
-        if thread_id in counts and counts[thread_id]:
+        if counts.get(thread_id):
             assert request.query.get("after") == emu.items(thread_id, order="asc")[-1]["id"]
 
 
@@ -316,7 +318,8 @@ def test_mirror_summary_as_text_and_json(emu: ChatKitEmulator, tmp_path: Path) -
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("hello\n")
     refused = run(emu, "mirror", "--db", str(not_a_db))
-    assert refused.code == EXIT_ERROR and refused.err.startswith("error: ") and "not a SQLite" in refused.err
+    assert refused.code == EXIT_ERROR and refused.err.startswith("error: ")
+    assert "not a SQLite" in refused.err
     assert refused.err.count("\n") == 1
 
 
@@ -351,3 +354,50 @@ def test_mirror_draws_a_progress_bar_only_on_a_terminal(emu: ChatKitEmulator, tm
     assert text.endswith("\r\x1b[K")
     quiet = run(emu, "mirror", "--db", str(tmp_path / "pipe.db"))
     assert quiet.err == ""
+
+
+_BLOCKING_SCRIPT = """
+import sys
+from chatkit_async import ChatKit
+from chatkit_async.bulk import mirror_sync
+
+with ChatKit(api_key=sys.argv[1], base_url=sys.argv[2]) as client:
+    try:
+        mirror_sync(client, sys.argv[3], concurrency=1)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        raise SystemExit(130)
+"""
+
+
+@posix_only
+def test_ctrl_c_in_a_blocking_mirror_leaves_a_consistent_database(
+    emu: ChatKitEmulator, tmp_path: Path
+) -> None:
+    """``mirror_sync`` interrupted by Ctrl-C: the job is cancelled on the client's loop, after
+    which the database is consistent and the next run completes it."""
+    db = tmp_path / "m.db"
+    threads = emu.threads()
+    emu.inject(FaultSpec(delay=60, path=items_path(threads[9]["id"])))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _BLOCKING_SCRIPT, KEY, emu.base_url, str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    try:
+        wait_until(lambda: emu.faults_served == 1, "the stuck request")
+        wait_until(lambda: committed(db) == 9, "the threads before the stuck one")
+        proc.send_signal(signal.SIGINT)
+        out, err = finish(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and out == "interrupted\n", err
+    assert "Traceback" not in err
+    counts = check_mirror(db, emu, complete=False)
+    assert set(counts) == {t["id"] for t in threads[:9]}
+    again = run(emu, "mirror", "--db", str(db), "--json")
+    assert again.code == EXIT_OK and json.loads(again.out)["threads_new"] == len(threads) - 9
+    check_mirror(db, emu, complete=True)

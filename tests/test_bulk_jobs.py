@@ -9,6 +9,7 @@ another user's thread), and adaptive concurrency against the emulator's rate lim
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -613,3 +614,47 @@ async def test_jobs_ride_the_rate_limit(tmp_path: Path) -> None:
         trace = report.concurrency_trace
         lowest = trace.index(min(trace))
         assert min(trace) < 8 and max(trace[lowest:]) > min(trace)
+
+
+# --- cancellation (what Ctrl-C does to a blocking call: the portal cancels the task) -----------
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_mirror_ends_its_transaction_and_a_cancelled_export_keeps_its_lines(
+    emu: ChatKitEmulator, tmp_path: Path
+) -> None:
+    threads = emu.threads()
+    stuck = threads[6]["id"]
+    db = tmp_path / "m.db"
+    out = tmp_path / "e.jsonl"
+    six_done = asyncio.Event()
+
+    def watch(event: JobProgress) -> None:
+        if event.threads_done == 6:
+            six_done.set()  # the next thread is the stuck one
+
+    async with client_for(emu) as client:
+        emu.inject(FaultSpec(delay=60, path=items_path(stuck)))
+        job = asyncio.ensure_future(mirror(client, db, concurrency=1, progress=watch))
+        await six_done.wait()
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        counts = check_mirror(db, emu, complete=False)
+        assert set(counts) == {t["id"] for t in threads[:6]}
+
+        emu.clear_faults()
+        emu.inject(FaultSpec(delay=60, path=items_path(stuck)))
+        six_done.clear()
+        job = asyncio.ensure_future(export(client, out, concurrency=1, progress=watch))
+        await six_done.wait()
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+        assert read_records(partial_path(out)) == expected_records(emu)[:6]
+        emu.clear_faults()
+        # Both files were released: the next runs finish them.
+        await mirror(client, db)
+        await export(client, out, resume=True)
+    check_mirror(db, emu, complete=True)
+    assert read_records(out) == expected_records(emu)

@@ -242,6 +242,12 @@ class AdaptiveLimiter:
         """Seconds to wait before the next request may start (0 when it may start now).
 
         The window is not part of it: check :meth:`has_slot` as well.
+
+        Args:
+            now: The clock now.
+
+        Returns:
+            The longer of the job-wide pause and the pace's wait.
         """
         wait = self._paused_until - now
         rate = self.rate
@@ -254,6 +260,9 @@ class AdaptiveLimiter:
 
     def start(self, now: float) -> int:
         """Record that a request starts now.
+
+        Args:
+            now: The clock now.
 
         Returns:
             A ticket to hand back with the request's outcome.
@@ -343,7 +352,12 @@ class AdaptiveLimiter:
 
     def on_failure(self, ticket: int, now: float) -> None:
         """Record a request that ended without an answer (a connection error, a timeout, or a
-        cancellation): it only frees its slot."""
+        cancellation): it only frees its slot.
+
+        Args:
+            ticket: What :meth:`start` returned for it.
+            now: The clock now.
+        """
         del ticket, now
         self._release()
 
