@@ -161,7 +161,8 @@ def test_pace_comes_from_the_servers_headers() -> None:
             continue
         limiter.on_success(limiter.start(clock.now), clock.now)
         starts += 1
-    assert 99 <= starts <= 102  # 50 per second, give or take the burst
+    # The 29 the server still had (30 remaining, less one for safety), then 50 per second.
+    assert 29 + 100 - 1 <= starts <= 29 + 100 + 2
 
 
 def test_without_headers_a_429_sets_the_pace_below_what_was_admitted() -> None:
@@ -226,3 +227,27 @@ def test_finishing_a_request_never_started_is_a_bug() -> None:
     limiter = AdaptiveLimiter(2, clock=FakeClock())
     with pytest.raises(RuntimeError):
         limiter.on_failure(0, 0.0)
+
+
+def test_the_servers_remaining_requests_are_spent_before_pacing() -> None:
+    """With 60 requests left in the server's bucket, they go at once (less those in flight and
+    one for safety); then the pace is the refill rate."""
+    clock = FakeClock()
+    limiter = AdaptiveLimiter(100, clock=clock)
+    tickets = [limiter.start(clock.now) for _ in range(5)]
+    limiter.on_success(
+        tickets[0],
+        clock.now,
+        {
+            "x-ratelimit-limit-requests": "100",
+            "x-ratelimit-remaining-requests": "60",
+            "x-ratelimit-reset-requests": "4s",  # 40 missing, refilled at 10 per second
+        },
+    )
+    assert limiter.rate == pytest.approx(10.0)
+    at_once = 0
+    while limiter.delay(clock.now) == 0:
+        limiter.start(clock.now)
+        at_once += 1
+    assert at_once == 60 - 4 - 1  # four others were still in flight
+    assert limiter.delay(clock.now) == pytest.approx(0.1)

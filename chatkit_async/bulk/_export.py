@@ -479,8 +479,9 @@ async def export(
         except BaseException as exc:
             kept = target.keep() if target is not None else False
             where = target.path if target is not None and kept else None
-            if isinstance(exc, OSError) and not isinstance(exc, ChatKitError):
-                name = exc.filename or (target.path if target is not None else "the output")
+            if isinstance(exc, OSError) and target is not None:
+                # A stream's errors (a closed pipe) are the caller's to see as they are.
+                name = exc.filename or target.path
                 raise ExportFileError(f"cannot write {name}: {exc.strerror or exc}") from exc
             if isinstance(exc, ChatKitError) and not isinstance(exc, ExportFileError):
                 message = f"export stopped after {tally.threads:,} threads: {exc}"

@@ -8,7 +8,8 @@ This module owns :func:`mirror` (and :func:`mirror_sync`) and its report. A run:
    ``order=asc``; a new thread, or every thread with ``full=True``, from the start), at most
    ``2 * concurrency`` threads at a time, every request through the job's limiter;
 3. commits each thread's row, its new items and its cursor in one transaction
-   (:meth:`~._mirror_db.MirrorDatabase.apply`). A thread with more than
+   (:meth:`~._mirror_db.MirrorDatabase.apply`), through one writer that sends several such
+   transactions to the database's thread at a time. A thread with more than
    :data:`CHUNK_ITEMS` new items is committed in chunks of that size, each with the cursor of its
    last item, so memory stays bounded however large a thread is; a stop between two chunks
    leaves the thread with a prefix of its items, which the next run continues;
@@ -155,6 +156,94 @@ class _DatabaseThread:
             raise asyncio.CancelledError
 
 
+@attrs.frozen
+class _Queued:
+    """A change waiting for the writer, and what to count once it is committed."""
+
+    change: ThreadChange
+    kind: str | None  # "new" or "changed" when the change stores the thread's row
+    last: bool  # the thread's last change: it is done once this one is committed
+
+
+class _Writer:
+    """The one writer of the mirror's database.
+
+    Changes are queued in order and applied on the database's thread, each in its own
+    transaction, but several per trip to that thread: waking the event loop once per transaction
+    cost the mirror about a quarter of its throughput (the GIL passed back and forth for every
+    commit). The queue is bounded, so fetching never runs far ahead of writing.
+    """
+
+    _MAX_ITEMS = 4 * CHUNK_ITEMS
+    _MAX_CHANGES = 256
+
+    def __init__(
+        self,
+        db_thread: _DatabaseThread,
+        database: MirrorDatabase,
+        applied: Callable[[_Queued, int, int], None],
+    ) -> None:
+        self._db = db_thread
+        self._database = database
+        self._applied = applied
+        self._queue: list[_Queued] = []
+        self._queued_items = 0
+        self._room = asyncio.Event()
+        self._room.set()
+        self._drainer: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+
+    async def put(self, queued: _Queued) -> None:
+        """Queue a change; waits while the queue is full."""
+        while True:
+            if self._error is not None:
+                raise self._error
+            if not self._queue or (
+                self._queued_items + len(queued.change.items) <= self._MAX_ITEMS
+                and len(self._queue) < self._MAX_CHANGES
+            ):
+                break
+            self._room.clear()
+            await self._room.wait()
+        self._queue.append(queued)
+        self._queued_items += len(queued.change.items)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        while self._queue and self._error is None:
+            batch, self._queue, self._queued_items = self._queue, [], 0
+            self._room.set()
+            try:
+                results, error = await self._db.call(
+                    self._database.apply_all, [q.change for q in batch]
+                )
+            except BaseException as exc:
+                self._error = exc
+                self._room.set()
+                raise
+            for queued, (added, updated) in zip(batch, results, strict=False):
+                self._applied(queued, added, updated)
+            if error is not None:
+                self._error = error
+                self._room.set()
+
+    async def flush(self) -> None:
+        """Wait until everything queued is committed; raise what stopped the writer, if anything."""
+        while self._drainer is not None and not self._drainer.done():
+            await asyncio.wait({self._drainer})
+        if self._error is not None:
+            raise self._error
+
+    async def aclose(self) -> None:
+        """Stop writing: what is queued and not yet sent to the database is dropped (each thread
+        then holds the items of its last committed change, a consistent prefix)."""
+        self._queue.clear()
+        if self._drainer is not None and not self._drainer.done():
+            self._drainer.cancel()
+            await asyncio.gather(self._drainer, return_exceptions=True)
+
+
 def _thread_row(thread: Thread) -> tuple[str, int, str, str | None, str, str]:
     data = orjson.dumps(to_dict(thread)).decode()
     return (thread.id, thread.created_at, thread.user, thread.title, thread.status.type, data)
@@ -182,6 +271,19 @@ class _Mirror:
         self.prune = prune
         self.report_progress = report_progress
         self.tally = _Tally()
+        self.writer = _Writer(db_thread, database, self._applied)
+
+    def _applied(self, queued: _Queued, added: int, updated: int) -> None:
+        tally = self.tally
+        tally.added += added
+        tally.updated += updated
+        if queued.kind == "new":
+            tally.new += 1
+        elif queued.kind == "changed":
+            tally.changed += 1
+        if queued.last:
+            tally.done += 1
+            self.report_progress()
 
     async def run(self) -> None:
         window = asyncio.Semaphore(2 * self.runner.limiter.ceiling)
@@ -226,11 +328,13 @@ class _Mirror:
                 await asyncio.wait(set(tasks))
                 if failure:
                     raise failure[0]
+            await self.writer.flush()
         finally:
             pending: list[asyncio.Future[Any]] = [lister, *tasks]
             for future in pending:
                 future.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            await self.writer.aclose()
         self.report_progress()
         await self.find_removed()
 
@@ -249,9 +353,12 @@ class _Mirror:
         clear = False
         chunk: list[ItemRow] = []
 
-        async def commit() -> None:
+        async def commit(last: bool = False) -> None:
             nonlocal pending_row, clear, chunk
             if not chunk and pending_row is None and not clear:
+                if last:
+                    tally.done += 1  # nothing to write: done now
+                    self.report_progress()
                 return
             change = ThreadChange(
                 thread.id,
@@ -260,14 +367,8 @@ class _Mirror:
                 cursor=chunk[-1][0] if chunk else None,
                 clear_items=clear,
             )
-            added, updated = await self.db.call(self.database.apply, change)
-            tally.added += added
-            tally.updated += updated
-            if pending_row is not None:
-                if kind == "new":
-                    tally.new += 1
-                else:
-                    tally.changed += 1
+            counted = None if pending_row is None else kind
+            await self.writer.put(_Queued(change, counted, last))
             pending_row, clear, chunk = None, False, []
 
         while True:
@@ -294,9 +395,7 @@ class _Mirror:
                     await commit()
                 return
             break
-        await commit()
-        tally.done += 1
-        self.report_progress()
+        await commit(last=True)
 
     async def find_removed(self) -> None:
         """Mark (or prune) the stored threads in scope that the complete listing did not return."""

@@ -274,6 +274,24 @@ class MirrorDatabase:
             raise MirrorDatabaseError(f"cannot write {self.path}: {exc}") from None
         return added, updated
 
+    def apply_all(
+        self, changes: Sequence[ThreadChange]
+    ) -> tuple[list[tuple[int, int]], MirrorDatabaseError | None]:
+        """Apply changes in order, each in its own transaction (one trip to the database thread
+        for several transactions).
+
+        Returns:
+            The result of each change applied, and the error that stopped the others, if any
+            (the changes before it are committed).
+        """
+        results: list[tuple[int, int]] = []
+        for change in changes:
+            try:
+                results.append(self.apply(change))
+            except MirrorDatabaseError as exc:
+                return results, exc
+        return results, None
+
     def _apply(self, change: ThreadChange) -> tuple[int, int]:
         db = self._db
         if change.clear_items:

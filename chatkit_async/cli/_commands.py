@@ -37,7 +37,15 @@ from ..bulk import (
 )
 from ..types import ChatSession, Thread
 from ..types.session import ExpiresAfterParam, RateLimitsParam, WorkflowParam
-from ._console import EXIT_ABORTED, EXIT_ERROR, EXIT_OK, CLIError, Console, Terminated
+from ._console import (
+    EXIT_ABORTED,
+    EXIT_ERROR,
+    EXIT_OK,
+    CLIError,
+    Console,
+    Terminated,
+    UsageError,
+)
 from ._format import (
     ITEM_HEADERS,
     THREAD_HEADERS,
@@ -379,7 +387,7 @@ def export(ctx: Context) -> int:
     console = ctx.console
     to_stdout = args.out == "-"
     if to_stdout and args.resume:
-        raise CLIError("--resume needs a file: it cannot continue an export to stdout (--out -)", 2)
+        raise UsageError("--resume needs a file: it cannot continue an export to stdout (--out -)")
     destination = Path(args.out)
     existed = not to_stdout and destination.exists()
     bar = ctx.progress("threads")
