@@ -658,3 +658,25 @@ async def test_a_cancelled_mirror_ends_its_transaction_and_a_cancelled_export_ke
         await export(client, out, resume=True)
     check_mirror(db, emu, complete=True)
     assert read_records(out) == expected_records(emu)
+
+
+@pytest.mark.anyio
+async def test_a_thread_counts_as_done_only_once_all_its_chunks_are_committed(tmp_path: Path) -> None:
+    """Progress says a thread is done when its last chunk is in the database, not before (here
+    its items fill exactly two chunks, so nothing is left to write after the second)."""
+    db = tmp_path / "m.db"
+    seen_when_done: list[int] = []
+
+    def watch(event: JobProgress) -> None:
+        if event.threads_done == 1 and not seen_when_done:
+            with sqlite3.connect(db) as con:
+                seen_when_done.append(con.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    async with ChatKitEmulator(api_key=KEY, demo=False) as emu:
+        thread = emu.add_thread(user="user_1")["id"]
+        emu.add_items(thread, 2 * CHUNK_ITEMS)
+        async with client_for(emu) as client:
+            report = await mirror(client, db, progress=watch)
+        check_mirror(db, emu, complete=True)
+    assert seen_when_done == [2 * CHUNK_ITEMS]
+    assert report.items_added == 2 * CHUNK_ITEMS

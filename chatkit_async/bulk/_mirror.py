@@ -160,7 +160,7 @@ class _DatabaseThread:
 class _Queued:
     """A change waiting for the writer, and what to count once it is committed."""
 
-    change: ThreadChange
+    change: ThreadChange | None  # None: nothing to write, only the thread's end to count
     kind: str | None  # "new" or "changed" when the change stores the thread's row
     last: bool  # the thread's last change: it is done once this one is committed
 
@@ -198,15 +198,15 @@ class _Writer:
         while True:
             if self._error is not None:
                 raise self._error
+            size = len(queued.change.items) if queued.change is not None else 0
             if not self._queue or (
-                self._queued_items + len(queued.change.items) <= self._MAX_ITEMS
-                and len(self._queue) < self._MAX_CHANGES
+                self._queued_items + size <= self._MAX_ITEMS and len(self._queue) < self._MAX_CHANGES
             ):
                 break
             self._room.clear()
             await self._room.wait()
         self._queue.append(queued)
-        self._queued_items += len(queued.change.items)
+        self._queued_items += len(queued.change.items) if queued.change is not None else 0
         if self._drainer is None or self._drainer.done():
             self._drainer = asyncio.ensure_future(self._drain())
 
@@ -214,16 +214,22 @@ class _Writer:
         while self._queue and self._error is None:
             batch, self._queue, self._queued_items = self._queue, [], 0
             self._room.set()
+            changes = [q.change for q in batch if q.change is not None]
             try:
-                results, error = await self._db.call(
-                    self._database.apply_all, [q.change for q in batch]
-                )
+                results, error = await self._db.call(self._database.apply_all, changes)
             except BaseException as exc:
                 self._error = exc
                 self._room.set()
                 raise
-            for queued, (added, updated) in zip(batch, results, strict=False):
-                self._applied(queued, added, updated)
+            outcomes = iter(results)
+            for queued in batch:
+                if queued.change is None:
+                    self._applied(queued, 0, 0)
+                    continue
+                outcome = next(outcomes, None)
+                if outcome is None:  # not applied: the error below stopped it
+                    break
+                self._applied(queued, *outcome)
             if error is not None:
                 self._error = error
                 self._room.set()
@@ -353,13 +359,19 @@ class _Mirror:
         clear = False
         chunk: list[ItemRow] = []
 
+        queued_any = False
+
         async def commit(last: bool = False) -> None:
-            nonlocal pending_row, clear, chunk
+            nonlocal pending_row, clear, chunk, queued_any
             if not chunk and pending_row is None and not clear:
-                if last:
-                    tally.done += 1  # nothing to write: done now
+                if last and queued_any:
+                    # Done once its earlier chunks are committed: a marker, in their queue.
+                    await self.writer.put(_Queued(None, None, True))
+                elif last:
+                    tally.done += 1  # nothing was written for it: done now
                     self.report_progress()
                 return
+            queued_any = True
             change = ThreadChange(
                 thread.id,
                 row=pending_row,
