@@ -3,7 +3,7 @@
 Run by hand (not by the test suite, except ``smoke``)::
 
     python -m benchmarks.bulk_bench goodput            # R = 50 and 200 requests/s, ~20 s per run
-    python -m benchmarks.bulk_bench memory             # mirrors of 100,000 and 1,000,000 items
+    python -m benchmarks.bulk_bench memory             # mirrors of 100,000 and 1,000,000 items (~10 min)
     python -m benchmarks.bulk_bench all --json bulk.json
     python -m benchmarks.bulk_bench smoke              # a few seconds: every part runs once, tiny
 
@@ -21,9 +21,11 @@ is the one held to 0.9 R. The share of 429s is counted over every request sent.
 
 **memory**: the emulator is seeded with a layout of threads x items; a fresh interpreter runs a
 first mirror into a new database and reports its peak resident size (``VmHWM``), then another
-fresh interpreter runs the second, incremental mirror on the unchanged account. Comparing 1,000
-threads x 100 items with 1,000 x 1,000 shows the peak independent of the number of items, and
-1,000 x 1,000 with 10,000 x 100 shows the second run's cost following the threads, not the items.
+fresh interpreter runs the second, incremental mirror on the unchanged account. The default
+layouts: 100 x 1,000 against 1,000 x 1,000 (ten times the items, same threads) and 1,000 x 100
+against 10,000 x 100 show the peak independent of the number of items; 10 x 100,000 shows a huge
+thread held to its 1,000-item chunks; and the second runs of 1,000 x 100, 1,000 x 1,000 and
+10,000 x 100 show the incremental cost following the threads, not the items.
 
 It prints tables, then the results as one JSON object (also written to ``--json``).
 """
@@ -277,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", default="mirror,export", help="jobs of the goodput runs")
     parser.add_argument(
         "--layouts",
-        default="1000x100,1000x1000,10000x100",
+        default="100x1000,1000x1000,1000x100,10000x100,10x100000",
         help="threads x items per thread of the memory runs",
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
