@@ -3,7 +3,7 @@
 An emulator runs in a separate process (``chatkit-async emulator --items-per-thread ...``, which
 seeds with the emulator's bulk seeding), so the server's work does not share the client's CPU
 time slice or event loop. The export itself runs in this process through the same coroutine the
-command line uses (:func:`chatkit_async.cli.export_jsonl`), once per concurrency level (best of
+command line uses (:func:`chatkit_async.bulk.export`), once per concurrency level (best of
 ``--repeat`` runs), and every run's file is checked to be identical to the first.
 
 Usage::
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from chatkit_async import AsyncChatKit, __version__
-from chatkit_async.cli import export_jsonl
+from chatkit_async.bulk import export
 
 KEY = "sk-bench-emulator"
 
@@ -96,7 +96,7 @@ async def export_once(base_url: str, out: Path, concurrency: int) -> tuple[float
     """Run one export; returns (seconds, threads, items)."""
     async with AsyncChatKit(api_key=KEY, base_url=base_url, max_retries=0) as client:
         started = time.perf_counter()
-        stats = await export_jsonl(client, out, concurrency=concurrency)
+        stats = await export(client, out, concurrency=concurrency)
         return time.perf_counter() - started, stats.threads, stats.items
 
 

@@ -16,8 +16,9 @@ behind. Paginators keep their client alive while they are in use.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
+from typing import TypeVar
 
 from ._client import AsyncChatKit
 from ._exceptions import ClientClosedError
@@ -28,6 +29,8 @@ from .resources.sessions import Sessions
 from .resources.threads import Threads
 
 __all__ = ["ChatKit"]
+
+T = TypeVar("T")
 
 
 class ChatKit:
@@ -250,6 +253,21 @@ class ChatKit:
             *exc_info: The exception of the ``with`` block, if any (unused).
         """
         self.close()
+
+    def _run_with_core(self, func: Callable[[AsyncChatKit], Awaitable[T]]) -> T:
+        """Run ``func(async_core)`` on this client's event loop and wait for its result.
+
+        The seam through which blocking helpers built on the async core (the ``*_sync`` bulk
+        jobs) run: Ctrl-C while waiting cancels ``func`` on the loop, as for any blocking call.
+
+        Args:
+            func: A coroutine function taking this client's ``AsyncChatKit``.
+
+        Returns:
+            What ``func`` returned.
+        """
+        self._ensure_open()
+        return self._portal.call(partial(func, self._async))
 
     def _ensure_open(self) -> None:
         if self.closed:

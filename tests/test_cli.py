@@ -487,6 +487,9 @@ def test_purge_user_removes_exactly_that_users_threads(emu: ChatKitEmulator) -> 
             "deleted": victims,
             "already_gone": [],
             "failed": [],
+            "ignored": 0,
+            "requests": 1 + len(victims),  # the listing, then one DELETE each
+            "rate_limited": 0,
         }
     ]
     assert emu.threads() == survivors

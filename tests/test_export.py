@@ -1,15 +1,15 @@
-"""Tests of ``chatkit-async export``: completeness, order, determinism and atomicity.
+"""Tests of ``chatkit-async export``: completeness, order, determinism, atomicity and resuming.
 
 The export is run as a subprocess (the installed console script) against an emulator started in
 the test, and its file is compared with the emulator's own data: every thread and every item
 exactly once, in listing order, in the exact wire form. Failures and Ctrl-C must never leave a
-file at ``--out`` (nor a temporary file), and must leave a previous complete file untouched. The
-reusable coroutine :func:`chatkit_async.cli.export_jsonl` is also tested in-process.
+partial file at ``--out``, must leave a previous complete file untouched, and keep the complete
+lines in ``FILE.partial`` (and nothing else) for ``--resume``. The library function behind the
+command, :func:`chatkit_async.bulk.export`, is also tested in-process.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from chatkit_async import AsyncChatKit, InternalServerError
-from chatkit_async.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, export_jsonl
-from chatkit_async.cli._progress import Progress
+from chatkit_async.bulk import JobInterrupted, JobProgress, export, partial_path
+from chatkit_async.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from chatkit_async.testing import ChatKitEmulator, FaultSpec
 
 KEY = "sk-export-test-6b2e91c0"
@@ -86,8 +86,18 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def leftovers(directory: Path, keep: str) -> list[str]:
-    """Files in ``directory`` other than ``keep`` (temporary files must not survive)."""
+    """Files in ``directory`` other than ``keep`` (only a partial file may survive a failure)."""
     return sorted(p.name for p in directory.iterdir() if p.name != keep)
+
+
+def wait_for_lines(path: Path, count: int, timeout: float = 30) -> None:
+    """Wait until ``path`` holds ``count`` complete lines (the export writes them as it goes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never reached {count} lines")
 
 
 def expected_records(emu: ChatKitEmulator, *, user: str | None = None) -> list[dict[str, Any]]:
@@ -184,10 +194,11 @@ def test_concurrency_does_not_change_the_file(tmp_path: Path) -> None:
     assert read_records(files["8"]) == expected
 
 
-def test_failed_export_leaves_no_file_and_keeps_a_previous_one(
+def test_failed_export_keeps_a_previous_file_and_its_complete_lines(
     emu: ChatKitEmulator, tmp_path: Path
 ) -> None:
     out = tmp_path / "export.jsonl"
+    partial = partial_path(out)
     victim = emu.threads()[5]["id"]
     fault = FaultSpec(
         status=500, path=f"/v1/chatkit/threads/{victim}/items", headers={"retry-after-ms": "1"}, times=3
@@ -195,23 +206,26 @@ def test_failed_export_leaves_no_file_and_keeps_a_previous_one(
     emu.inject(fault)
     failed = run_export(emu, out, retries=2)  # 1 attempt + 2 retries, all 500
     assert failed.code == EXIT_ERROR
-    assert "500" in failed.err and "not created" in failed.err
+    assert "500" in failed.err and "not created" in failed.err and "--resume" in failed.err
     assert not out.exists()
-    assert leftovers(tmp_path, "export.jsonl") == []
+    assert leftovers(tmp_path, "export.jsonl") == [partial.name]
+    assert read_records(partial) == expected_records(emu)[:5]  # the lines before the failure
 
     assert run_export(emu, out).code == EXIT_OK
     complete = out.read_bytes()
+    assert leftovers(tmp_path, "export.jsonl") == []  # a new export replaced the partial file
     emu.add_thread(user="user_3", title="Newer")  # the next export would differ
     emu.inject(fault)
     again = run_export(emu, out, retries=2)
     assert again.code == EXIT_ERROR and "left unchanged" in again.err
     assert out.read_bytes() == complete
-    assert leftovers(tmp_path, "export.jsonl") == []
+    assert leftovers(tmp_path, "export.jsonl") == [partial.name]
 
     emu.inject(FaultSpec(status=503, path="/v1/chatkit/threads", method="GET", times=5))
     listing_failed = run_export(emu, out)
     assert listing_failed.code == EXIT_ERROR and "503" in listing_failed.err
     assert out.read_bytes() == complete
+    assert leftovers(tmp_path, "export.jsonl") == []  # nothing was written: nothing is kept
 
     emu.clear_faults()
     missing_dir = run_export(emu, tmp_path / "nope" / "x.jsonl")
@@ -241,8 +255,9 @@ def test_resume_exports_only_new_threads(emu: ChatKitEmulator, tmp_path: Path) -
     garbage = tmp_path / "garbage.jsonl"
     garbage.write_text('{"thread": {"id": "cthr_1"}, "items": []}\nnot json\n', "utf-8")
     refused = run_export(emu, garbage, "--resume")
-    assert refused.code == EXIT_ERROR and "line 2" in refused.err
+    assert refused.code == EXIT_ERROR and "line 2" in refused.err and str(garbage) in refused.err
     assert garbage.read_text("utf-8").endswith("not json\n")
+    assert not partial_path(garbage).exists()
 
     fresh = tmp_path / "fresh.jsonl"
     assert run_export(emu, fresh, "--resume").code == EXIT_OK  # nothing to resume: full export
@@ -257,7 +272,9 @@ def test_bad_arguments(emu: ChatKitEmulator, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
-def test_ctrl_c_removes_the_partial_file(emu: ChatKitEmulator, tmp_path: Path) -> None:
+def test_ctrl_c_keeps_the_complete_lines_and_resume_finishes(
+    emu: ChatKitEmulator, tmp_path: Path
+) -> None:
     out = tmp_path / "export.jsonl"
     out.write_text("previous\n", "utf-8")
     stuck = emu.threads()[7]["id"]
@@ -274,7 +291,7 @@ def test_ctrl_c_removes_the_partial_file(emu: ChatKitEmulator, tmp_path: Path) -
         while not emu.faults_served and time.monotonic() < deadline:
             time.sleep(0.05)
         assert emu.faults_served, "the export never reached the stuck thread"
-        assert len(leftovers(tmp_path, "export.jsonl")) == 1  # the temporary file, mid-export
+        wait_for_lines(partial_path(out), 7)  # every thread before the stuck one is written
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
@@ -282,9 +299,19 @@ def test_ctrl_c_removes_the_partial_file(emu: ChatKitEmulator, tmp_path: Path) -
             proc.kill()
             proc.communicate()
     assert proc.returncode == 130, err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and "--resume" in err
     assert out.read_text("utf-8") == "previous\n"
+    assert leftovers(tmp_path, "export.jsonl") == [partial_path(out).name]
+    assert read_records(partial_path(out)) == expected_records(emu)[:7]
+
+    emu.clear_faults()
+    emu.clear_requests()
+    resumed = run_export(emu, out, "--resume")
+    assert resumed.code == EXIT_OK, resumed
+    assert read_records(out) == expected_records(emu)
     assert leftovers(tmp_path, "export.jsonl") == []
+    fetched = {r.path.split("/")[-2] for r in emu.requests if r.path.endswith("/items")}
+    assert fetched == {t["id"] for t in emu.threads()[7:]}
 
 
 @pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
@@ -330,20 +357,23 @@ def test_progress_bar_only_on_a_terminal(emu: ChatKitEmulator, tmp_path: Path) -
 
 
 @pytest.mark.anyio
-async def test_export_jsonl_coroutine(tmp_path: Path) -> None:
+async def test_the_library_export_behind_the_command(tmp_path: Path) -> None:
     async with ChatKitEmulator(api_key=KEY, demo_threads=9) as emu:
         out = tmp_path / "api.jsonl"
-        progress = Progress(io.StringIO(), "threads", enabled=False)
+        events: list[JobProgress] = []
         async with AsyncChatKit(api_key=KEY, base_url=emu.base_url, max_retries=0) as client:
-            stats = await export_jsonl(client, out, concurrency=3, progress=progress)
-            assert (stats.threads, stats.kept) == (9, 0)
-            assert stats.items == sum(len(emu.items(t["id"])) for t in emu.threads())
+            report = await export(client, out, concurrency=3, progress=events.append)
+            assert (report.threads, report.kept) == (9, 0)
+            assert report.items == sum(len(emu.items(t["id"])) for t in emu.threads())
             assert read_records(out) == expected_records(emu)
-            assert progress.done == 9 and progress.total == 9
+            assert events[-1].threads_done == 9 and events[-1].threads_total == 9
 
             third = emu.threads()[2]["id"]
             emu.inject(FaultSpec(status=500, path=f"/v1/chatkit/threads/{third}"))
-            with pytest.raises(InternalServerError):
-                await export_jsonl(client, out, order="desc")
+            with pytest.raises(JobInterrupted) as caught:
+                await export(client, out, order="desc")
+            assert isinstance(caught.value.cause, InternalServerError)
             assert read_records(out) == expected_records(emu)
-            assert leftovers(tmp_path, "api.jsonl") == []
+            kept = read_records(partial_path(out))
+            assert kept == expected_records(emu)[::-1][:6]  # newest first, up to the failure
+            assert leftovers(tmp_path, "api.jsonl") == [partial_path(out).name]

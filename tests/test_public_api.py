@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-PUBLIC_MODULES = ["chatkit_async", "chatkit_async.types", "chatkit_async.testing"]
+PUBLIC_MODULES = ["chatkit_async", "chatkit_async.types", "chatkit_async.testing", "chatkit_async.bulk"]
 
 
 def _ruff_order(names: list[str]) -> list[str]:

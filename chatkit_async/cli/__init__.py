@@ -1,10 +1,9 @@
 """The ``chatkit-async`` command line (also ``python -m chatkit_async``).
 
-Commands: ``threads list|get|delete|items``, ``sessions create|cancel``, ``export``,
+Commands: ``threads list|get|delete|items``, ``sessions create|cancel``, ``export``, ``mirror``,
 ``purge-user`` and ``emulator``; ``--emulator`` runs any of them against an embedded, seeded
-emulator. Built on argparse and the SDK only. The entry point is :func:`main`; the export and
-purge steps are reusable from async code as :func:`export_jsonl`, :func:`collect_threads` and
-:func:`delete_threads`.
+emulator. Built on argparse and the SDK only. The entry point is :func:`main`. The bulk commands
+are thin shells over :mod:`chatkit_async.bulk`, which is where their jobs live.
 """
 
 from __future__ import annotations
@@ -16,10 +15,9 @@ from ._console import (
     EXIT_INTERRUPTED,
     EXIT_NO_KEY,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_USAGE,
 )
-from ._export import ExportStats, export_jsonl
-from ._purge import PurgeFailure, PurgeReport, collect_threads, delete_threads
 
 __all__ = [
     "EXIT_ABORTED",
@@ -27,12 +25,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_NO_KEY",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
-    "ExportStats",
-    "PurgeFailure",
-    "PurgeReport",
-    "collect_threads",
-    "delete_threads",
-    "export_jsonl",
     "main",
 ]

@@ -3,12 +3,15 @@
 This module owns :func:`main`. Exit statuses:
 
 * ``0``: success.
-* ``1``: an API or connection error, a failed export, or a purge where some deletions failed.
+* ``1``: an API or connection error, a failed export or mirror, or a purge where some deletions
+  failed.
 * ``2``: a bad argument (as argparse), or a destructive command without ``--yes`` when stdin is
   not a terminal.
 * ``3``: no API key (neither ``--api-key`` nor ``OPENAI_API_KEY``, and no ``--emulator``).
 * ``4``: the user declined a confirmation prompt; nothing was changed.
 * ``130``: interrupted with Ctrl-C.
+* ``143``: stopped by SIGTERM (after the same clean-up as Ctrl-C: an export keeps its partial file,
+  a mirror its committed threads).
 
 Every error is one ``error: ...`` line on stderr, never a traceback, and the API key never appears
 in any output.
@@ -33,8 +36,10 @@ from ._console import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_NO_KEY,
+    EXIT_TERMINATED,
     CLIError,
     Console,
+    Terminated,
     UsageError,
 )
 from ._parser import build_parser
@@ -163,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.stderr.write("\n")
         console.note("interrupted")
         return EXIT_INTERRUPTED
+    except Terminated:
+        console.note("terminated")
+        return EXIT_TERMINATED
     except BrokenPipeError:
         _silence_stdout()
         return _EXIT_BROKEN_PIPE

@@ -4,29 +4,52 @@ This module owns :class:`Context` (the parsed arguments, the console, and how to
 and every handler. A handler returns the exit status; errors travel as exceptions
 (:class:`~._console.CLIError`, :class:`~chatkit_async.ChatKitError`) to :func:`._app.main`,
 which turns them into one ``error:`` line. Each handler that talks to the API runs one event loop
-per step with a fresh client (``purge-user`` runs two, asking for confirmation in between).
+with a fresh client, on which SIGINT and SIGTERM both cancel the command's task, so that its
+clean-up runs (an export keeps its partial file, a mirror ends its transaction) before the
+process exits 130 or 143.
+
+The bulk commands (``export``, ``mirror``, ``purge-user``) are thin: they parse, call the job of
+:mod:`chatkit_async.bulk`, draw its progress callback as a bar, and print its report.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+import signal
+import threading
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .. import bulk
 from .._client import AsyncChatKit
 from .._converter import to_dict
-from .._exceptions import ChatKitError
 from .._types import NOT_GIVEN, NotGiven
-from ..types import ChatSession, Thread, ThreadItem
+from ..bulk import (
+    ExportFileError,
+    JobInterrupted,
+    JobProgress,
+    MirrorDatabaseError,
+    PurgeReport,
+    partial_path,
+)
+from ..types import ChatSession, Thread
 from ..types.session import ExpiresAfterParam, RateLimitsParam, WorkflowParam
-from ._console import EXIT_ABORTED, EXIT_ERROR, EXIT_OK, CLIError, Console, UsageError
-from ._export import export_jsonl
+from ._console import (
+    EXIT_ABORTED,
+    EXIT_ERROR,
+    EXIT_OK,
+    CLIError,
+    Console,
+    Terminated,
+    UsageError,
+)
 from ._format import (
     ITEM_HEADERS,
     THREAD_HEADERS,
+    StreamingTable,
     item_row,
     render_fields,
     render_table,
@@ -35,7 +58,6 @@ from ._format import (
     thread_row,
 )
 from ._progress import Progress
-from ._purge import PurgeReport, collect_threads, delete_threads
 
 if TYPE_CHECKING:
     from ..testing import ChatKitEmulator
@@ -91,18 +113,50 @@ class Connection:
     def run(self, step: Callable[[AsyncChatKit], Awaitable[T]]) -> T:
         """Run one asynchronous step with a fresh client on a fresh event loop.
 
+        SIGINT and SIGTERM cancel the step (its ``finally`` blocks and the client's closing
+        run), then raise ``KeyboardInterrupt`` or :class:`~._console.Terminated` here.
+
         Args:
             step: Receives the open client; its result is returned.
 
         Returns:
             What ``step`` returned.
         """
+        received: list[int] = []
 
         async def main() -> T:
-            async with self.client() as client:
-                return await step(client)
+            task = asyncio.current_task()
+            loop = asyncio.get_running_loop()
+            assert task is not None
 
-        return asyncio.run(main())
+            def stop(signum: int) -> None:
+                if not received:  # a second signal does not cut the clean-up short
+                    received.append(signum)
+                    task.cancel()
+
+            installed = []
+            if threading.current_thread() is threading.main_thread():
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    try:
+                        loop.add_signal_handler(signum, stop, signum)
+                    except (NotImplementedError, RuntimeError, ValueError):  # e.g. Windows
+                        continue
+                    installed.append(signum)
+            try:
+                async with self.client() as client:
+                    return await step(client)
+            finally:
+                for signum in installed:
+                    loop.remove_signal_handler(signum)
+
+        try:
+            return asyncio.run(main())
+        except asyncio.CancelledError:
+            if not received:
+                raise
+            if received[0] == signal.SIGINT:
+                raise KeyboardInterrupt from None
+            raise Terminated from None
 
 
 @dataclass
@@ -135,7 +189,7 @@ class Context:
 # --- threads ----------------------------------------------------------------------------------
 
 
-def _print_threads(console: Console, threads: list[Thread]) -> None:
+def _print_threads(console: Console, threads: Sequence[Thread]) -> None:
     if not threads:
         console.line("No threads.")
         return
@@ -144,7 +198,8 @@ def _print_threads(console: Console, threads: list[Thread]) -> None:
 
 
 def threads_list(ctx: Context) -> int:
-    """``threads list``: a table of threads, or one JSON object per line."""
+    """``threads list``: a table of threads, or one JSON object per line, printed page by page
+    as the pages arrive (the table's layout is fixed by the first page)."""
     args = ctx.args
     console = ctx.console
 
@@ -157,12 +212,17 @@ def threads_list(ctx: Context) -> int:
             user=_given(args.user),
             max_items=args.max_items,
         )
-        if args.json:
-            async for page in pager.pages():
+        table = StreamingTable(THREAD_HEADERS)
+        async for page in pager.pages():
+            if args.json:
                 for record in to_dict(page.data):
                     console.json(record)
-            return
-        _print_threads(console, [thread async for thread in pager])
+            else:
+                for line in table.add([thread_row(t) for t in page.data]):
+                    console.line(line)
+            console.flush()
+        if not args.json and not table.started:
+            console.line("No threads.")
 
     ctx.api.run(step)
     return EXIT_OK
@@ -209,11 +269,12 @@ def threads_delete(ctx: Context) -> int:
 
 
 def threads_items(ctx: Context) -> int:
-    """``threads items ID``: a table of a thread's items, or one JSON object per line."""
+    """``threads items ID``: a table of a thread's items, or one JSON object per line, printed
+    page by page as the pages arrive."""
     args = ctx.args
     console = ctx.console
 
-    async def step(client: AsyncChatKit) -> list[ThreadItem]:
+    async def step(client: AsyncChatKit) -> None:
         pager = client.threads.list_items(
             args.thread_id,
             after=_given(args.after),
@@ -222,20 +283,19 @@ def threads_items(ctx: Context) -> int:
             order=args.order,
             max_items=args.max_items,
         )
-        if args.json:
-            async for page in pager.pages():
+        table = StreamingTable(ITEM_HEADERS)
+        async for page in pager.pages():
+            if args.json:
                 for record in to_dict(page.data):
                     console.json(record)
-            return []
-        return [item async for item in pager]
-
-    items = ctx.api.run(step)
-    if not args.json:
-        if not items:
+            else:
+                for line in table.add([item_row(i) for i in page.data]):
+                    console.line(line)
+            console.flush()
+        if not args.json and not table.started:
             console.line("No items.")
-        else:
-            for line in render_table(ITEM_HEADERS, (item_row(i) for i in items)):
-                console.line(line)
+
+    ctx.api.run(step)
     return EXIT_OK
 
 
@@ -285,110 +345,267 @@ def sessions_cancel(ctx: Context) -> int:
     return EXIT_OK
 
 
-# --- export -----------------------------------------------------------------------------------
-
-
-def export(ctx: Context) -> int:
-    """``export --out FILE``: every thread with its items to JSON Lines, atomically."""
-    args = ctx.args
-    destination = Path(args.out)
-    existed = destination.exists()
-    progress = ctx.progress("threads")
-
-    async def step(client: AsyncChatKit) -> Any:
-        return await export_jsonl(
-            client,
-            destination,
-            user=args.user,
-            order=args.order,
-            concurrency=args.concurrency,
-            resume=args.resume,
-            progress=progress,
-        )
-
-    try:
-        stats = ctx.api.run(step)
-    except ChatKitError as exc:
-        state = "left unchanged" if existed else "not created"
-        raise CLIError(f"export failed ({destination} {state}): {exc}") from None
-    message = (
-        f"Exported {stats.threads:,} threads ({stats.items:,} items) to {destination} "
-        f"in {stats.seconds:.1f}s"
-    )
-    if args.resume:
-        message += f"; kept {stats.kept:,} threads already in the file"
-    ctx.console.line(message + ".")
-    return EXIT_OK
-
-
-# --- purge-user -------------------------------------------------------------------------------
+# --- bulk jobs ------------------------------------------------------------------------------
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
-def _purge_json(user: str, threads: list[Thread], report: PurgeReport | None) -> dict[str, Any]:
-    if report is None:
-        return {"user": user, "dry_run": True, "would_delete": [t.id for t in threads]}
+def _draw(bar: Progress) -> Callable[[JobProgress], None]:
+    """A bulk job's progress callback that draws on ``bar``."""
+
+    def update(event: JobProgress) -> None:
+        extra = []
+        if event.job != "purge":
+            extra.append(f"{event.items:,} items")
+        if event.rate_limited:
+            extra.append(f"{event.rate_limited:,} rate-limited")
+        extra.append(f"{event.concurrency} in flight")
+        first_total = event.threads_total is not None and bar.total is None
+        bar.update(
+            done=event.threads_done,
+            total=event.threads_total,
+            extra=", ".join(extra),
+            force=first_total,
+        )
+
+    return update
+
+
+class _StdoutBytes:
+    """``--out -``: export lines to stdout's byte buffer (or its text layer, if it has none)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        console.flush()
+
+    def write(self, data: bytes) -> int:
+        buffer = getattr(self._console.stdout, "buffer", None)
+        if buffer is not None:
+            buffer.write(data)
+        else:
+            self._console.stdout.write(data.decode())
+        return len(data)
+
+    def flush(self) -> None:
+        self._console.flush()
+
+
+def export(ctx: Context) -> int:
+    """``export --out FILE|-``: every thread with its items to JSON Lines, resumable."""
+    args = ctx.args
+    console = ctx.console
+    to_stdout = args.out == "-"
+    if to_stdout and args.resume:
+        raise UsageError("--resume needs a file: it cannot continue an export to stdout (--out -)")
+    destination = Path(args.out)
+    existed = not to_stdout and destination.exists()
+    bar = ctx.progress("threads")
+    out: Any = _StdoutBytes(console) if to_stdout else destination
+    partial = None if to_stdout else partial_path(destination)
+
+    async def step(client: AsyncChatKit) -> Any:
+        return await bulk.export(
+            client,
+            out,
+            user=args.user,
+            order=args.order,
+            concurrency=args.concurrency,
+            resume=args.resume,
+            progress=_draw(bar),
+        )
+
+    try:
+        report = ctx.api.run(step)
+    except JobInterrupted as exc:
+        bar.close()
+        if to_stdout:
+            raise CLIError(f"export to stdout stopped: {exc.cause}") from None
+        state = "left unchanged" if existed else "not created"
+        kept = (
+            f"; the complete threads are kept in {exc.partial_path}, run again with --resume "
+            "to continue"
+            if exc.partial_path is not None
+            else ""
+        )
+        raise CLIError(f"export failed ({destination} {state}{kept}): {exc.cause}") from None
+    except ExportFileError as exc:
+        bar.close()
+        raise CLIError(str(exc)) from None
+    except (KeyboardInterrupt, Terminated):
+        bar.close()
+        if partial is not None and partial.exists():
+            console.note(
+                f"stopped; the complete threads are kept in {partial}; "
+                "run again with --resume to continue"
+            )
+        raise
+    bar.close()
+    target = "stdout" if to_stdout else str(destination)
+    message = (
+        f"Exported {report.threads:,} threads ({report.items:,} items) to {target} "
+        f"in {report.seconds:.1f}s"
+    )
+    if args.resume:
+        message += f"; kept {report.kept:,} threads already in the file"
+    message += f" ({_plural(report.requests, 'request')}, {report.rate_limited:,} rate-limited)."
+    if to_stdout:
+        console.note(message)
+    else:
+        console.line(message)
+    return EXIT_OK
+
+
+def mirror(ctx: Context) -> int:
+    """``mirror --db FILE``: bring a SQLite copy of the account up to date."""
+    args = ctx.args
+    console = ctx.console
+    bar = ctx.progress("threads")
+
+    async def step(client: AsyncChatKit) -> Any:
+        return await bulk.mirror(
+            client,
+            args.db,
+            user=args.user,
+            concurrency=args.concurrency,
+            prune=args.prune,
+            full=args.full,
+            progress=_draw(bar),
+        )
+
+    try:
+        report = ctx.api.run(step)
+    except JobInterrupted as exc:
+        bar.close()
+        raise CLIError(str(exc)) from None
+    except MirrorDatabaseError as exc:
+        bar.close()
+        raise CLIError(str(exc)) from None
+    except (KeyboardInterrupt, Terminated):
+        bar.close()
+        console.note(f"stopped; every thread committed is kept in {args.db}; run again to continue")
+        raise
+    bar.close()
+    if args.json:
+        console.json(report.summary())
+        return EXIT_OK
+    removed = f"{report.threads_removed:,} removed"
+    if args.prune:
+        removed += f" ({report.threads_pruned:,} pruned)"
+    console.line(
+        f"Mirrored {_plural(report.threads_seen, 'thread')} into {args.db} in "
+        f"{report.seconds:.1f}s: {report.threads_new:,} new, {report.threads_changed:,} changed, "
+        f"{removed}; {report.items_added:,} items added; "
+        f"{_plural(report.requests, 'request')}, {report.rate_limited:,} rate-limited (429)."
+    )
+    return EXIT_OK
+
+
+def _purge_json(report: PurgeReport) -> dict[str, Any]:
+    if report.dry_run:
+        return {"user": report.user, "dry_run": True, "would_delete": [t.id for t in report.matched]}
     return {
-        "user": user,
+        "user": report.user,
         "dry_run": False,
-        "matched": len(threads),
-        "deleted": report.deleted,
-        "already_gone": report.already_gone,
+        "matched": len(report.matched),
+        "deleted": list(report.deleted),
+        "already_gone": list(report.already_gone),
         "failed": [
             {"id": f.thread_id, "reason": f.reason, "status_code": f.status_code} for f in report.failed
         ],
+        "ignored": report.ignored,
+        "requests": report.requests,
+        "rate_limited": report.rate_limited,
     }
 
 
+def _ask_in_background(console: Console, question: str, assume_yes: bool, what: str) -> Awaitable[bool]:
+    """Ask for confirmation on a daemon thread, so that Ctrl-C (handled by the event loop)
+    cancels the wait instead of waiting for Enter."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[bool] = loop.create_future()
+
+    def settle(value: bool | None, error: BaseException | None) -> None:
+        if answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(bool(value))
+
+    def ask() -> None:
+        try:
+            value = console.confirm(question, assume_yes=assume_yes, what=what)
+        except BaseException as exc:
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, value, None)
+
+    threading.Thread(target=ask, name="chatkit-async-confirm", daemon=True).start()
+    return answer
+
+
 def purge_user(ctx: Context) -> int:
-    """``purge-user USER``: collect the user's thread ids, confirm, delete, report."""
+    """``purge-user USER``: list the user's threads, confirm, delete, report."""
     args = ctx.args
     console = ctx.console
     user: str = args.user
+    bar = ctx.progress("threads deleted")
 
-    async def collect(client: AsyncChatKit) -> list[Thread]:
-        return await collect_threads(client, user)
+    def confirm(threads: Sequence[Thread]) -> Awaitable[bool]:
+        question = (
+            f"Delete {_plural(len(threads), 'thread')} of user {user} with all of their items? "
+            "This cannot be undone."
+        )
+        if args.yes or not console.stdin_is_tty:
+            # No question to wait for: answer (or refuse, without --yes) right here.
+            done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            done.set_result(console.confirm(question, assume_yes=args.yes, what="delete threads"))
+            return done
+        return _ask_in_background(console, question, args.yes, "delete threads")
 
-    threads = ctx.api.run(collect)
-    if args.dry_run:
+    async def step(client: AsyncChatKit) -> PurgeReport:
+        return await bulk.purge_user(
+            client,
+            user,
+            dry_run=args.dry_run,
+            confirm=confirm,
+            concurrency=args.concurrency,
+            progress=_draw(bar),
+        )
+
+    try:
+        report = ctx.api.run(step)
+    except JobInterrupted as exc:
+        raise CLIError(f"cannot list the threads of {user}; nothing was deleted: {exc.cause}") from None
+    finally:
+        bar.close()
+    matched = report.matched
+    if report.dry_run:
         if args.json:
-            console.json(_purge_json(user, threads, None))
+            console.json(_purge_json(report))
         else:
-            _print_threads(console, threads)
+            _print_threads(console, matched)
             console.line(
-                f"Dry run: would delete {_plural(len(threads), 'thread')} of user {user}; "
+                f"Dry run: would delete {_plural(len(matched), 'thread')} of user {user}; "
                 "nothing was deleted."
             )
         return EXIT_OK
-    if not threads:
+    if not matched:
         if args.json:
-            console.json(_purge_json(user, threads, PurgeReport()))
+            console.json(_purge_json(report))
         else:
             console.line(f"No threads of user {user}; nothing to delete.")
         return EXIT_OK
-    if not console.confirm(
-        f"Delete {_plural(len(threads), 'thread')} of user {user} with all of their items? "
-        "This cannot be undone.",
-        assume_yes=args.yes,
-        what="delete threads",
-    ):
+    if not report.confirmed:
         console.note("Aborted; nothing was deleted.")
         return EXIT_ABORTED
-    progress = ctx.progress("threads deleted")
-    ids = [t.id for t in threads]
-
-    async def delete(client: AsyncChatKit) -> PurgeReport:
-        return await delete_threads(client, ids, concurrency=args.concurrency, progress=progress)
-
-    report = ctx.api.run(delete)
     if args.json:
-        console.json(_purge_json(user, threads, report))
+        console.json(_purge_json(report))
     else:
         erased = len(report.deleted) + len(report.already_gone)
-        line = f"Deleted {erased:,} of {_plural(len(threads), 'thread')} of user {user}"
+        line = f"Deleted {erased:,} of {_plural(len(matched), 'thread')} of user {user}"
         if report.already_gone:
             line += f" ({len(report.already_gone):,} already gone)"
         console.line(line + ".")
@@ -399,7 +616,7 @@ def purge_user(ctx: Context) -> int:
     if report.failed:
         console.flush()
         console.error(
-            f"{len(report.failed):,} of {_plural(len(threads), 'thread')} could not be deleted; "
+            f"{len(report.failed):,} of {_plural(len(matched), 'thread')} could not be deleted; "
             "run purge-user again to retry"
         )
         return EXIT_ERROR
@@ -463,6 +680,7 @@ HANDLERS: dict[tuple[str, ...], Callable[[Context], int]] = {
     ("sessions", "create"): sessions_create,
     ("sessions", "cancel"): sessions_cancel,
     ("export",): export,
+    ("mirror",): mirror,
     ("purge-user",): purge_user,
     ("emulator",): emulator,
 }

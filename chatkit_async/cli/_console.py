@@ -19,9 +19,11 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_NO_KEY",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "CLIError",
     "Console",
+    "Terminated",
     "UsageError",
 ]
 
@@ -37,6 +39,8 @@ EXIT_ABORTED = 4
 """The user answered no to a confirmation prompt; nothing was changed."""
 EXIT_INTERRUPTED = 130
 """Interrupted with Ctrl-C (128 + SIGINT, as shells report it)."""
+EXIT_TERMINATED = 143
+"""Stopped by SIGTERM (128 + SIGTERM), after the same clean-up as Ctrl-C."""
 
 _JSON_OPTIONS = orjson.OPT_APPEND_NEWLINE
 
@@ -71,6 +75,11 @@ class UsageError(CLIError):
             message: The text after ``error:``.
         """
         super().__init__(message, EXIT_USAGE)
+
+
+class Terminated(Exception):
+    """The run was stopped by SIGTERM; like ``KeyboardInterrupt`` for Ctrl-C, it ends the run
+    after the command's clean-up, with :data:`EXIT_TERMINATED`."""
 
 
 def one_line(text: str) -> str:

@@ -36,6 +36,7 @@ from ..types import (
 __all__ = [
     "ITEM_HEADERS",
     "THREAD_HEADERS",
+    "StreamingTable",
     "clean",
     "display_width",
     "format_time",
@@ -126,6 +127,52 @@ def render_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[
         cells.append(row[-1])
         lines.append("  ".join(cells).rstrip())
     return lines
+
+
+class StreamingTable:
+    """A table printed page by page, as the rows arrive, in a layout fixed by the first page.
+
+    The first non-empty call to :meth:`add` sets each column's width from the headers and the
+    rows it gets, and returns the header line with them; later pages use the same widths, so the
+    columns line up without waiting for the whole listing. A later cell wider than its column
+    is not cut (an id must stay whole): it pushes the rest of its row, still two spaces apart.
+
+    Args:
+        headers: Column titles.
+    """
+
+    def __init__(self, headers: Sequence[str]) -> None:
+        self._headers = list(headers)
+        self._widths: list[int] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether any row (and so the header) has been laid out."""
+        return self._widths is not None
+
+    def add(self, rows: Sequence[Sequence[str]]) -> list[str]:
+        """Lay out one page of rows (cells already cleaned, see :func:`clean`).
+
+        Returns:
+            The lines to print: the header first on the first non-empty page.
+        """
+        if not rows:
+            return []
+        lines = []
+        if self._widths is None:
+            table = [self._headers, *rows]
+            self._widths = [
+                max(display_width(row[i]) for row in table) for i in range(len(self._headers))
+            ]
+            lines.append(self._layout(self._headers))
+        lines.extend(self._layout(row) for row in rows)
+        return lines
+
+    def _layout(self, row: Sequence[str]) -> str:
+        assert self._widths is not None
+        cells = [_pad(cell, width) for cell, width in zip(row[:-1], self._widths, strict=False)]
+        cells.append(row[-1])
+        return "  ".join(cells).rstrip()
 
 
 def format_time(unix_seconds: int) -> str:

@@ -143,7 +143,7 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     parser = ChatKitArgumentParser(
         prog=PROG,
         description="Command line for OpenAI's ChatKit API: threads, items, sessions, export, "
-        "GDPR purge, and a local emulator.",
+        "SQLite mirror, GDPR purge, and a local emulator.",
         epilog="Try it without an API key: chatkit-async --emulator threads list",
         allow_abbrev=False,
     )
@@ -258,17 +258,21 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
         "export",
         help="write every thread with all of its items to a JSON Lines file",
         description="Write every thread (or one user's) with all of its items to FILE, one "
-        'line per thread: {"thread": {...}, "items": [...]}, items oldest first. The file is '
-        "replaced atomically, only when the export succeeds.",
+        'line per thread: {"thread": {...}, "items": [...]}, items oldest first. Lines go to '
+        "FILE.partial as each thread completes; FILE appears atomically once the export is "
+        "complete. An interrupted export (Ctrl-C, SIGTERM, an error, a kill) keeps its complete "
+        "lines in FILE.partial and exits non-zero; --resume continues it.",
     )
-    p.add_argument("--out", required=True, metavar="FILE", help="the .jsonl file to write")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="the .jsonl file to write, or - for stdout"
+    )
     p.add_argument("--user", type=non_empty, help="only this user's threads")
     p.add_argument(
         "--concurrency",
         type=bounded_int(1, 256),
         default=8,
         metavar="N",
-        help="threads whose items are fetched at once (default 8)",
+        help="the most requests in flight at once; fewer while the API answers 429 (default 8)",
     )
     p.add_argument(
         "--order",
@@ -279,9 +283,43 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     p.add_argument(
         "--resume",
         action="store_true",
-        help="keep the threads already in FILE and export only the others, appended",
+        help="continue FILE.partial (or, without one, append the threads missing from FILE)",
     )
     p.add_argument("--no-progress", action="store_true", help="never draw the progress bar")
+
+    # --- mirror -------------------------------------------------------------------------------
+    p = commands.add_parser(
+        "mirror",
+        help="keep a SQLite copy of the account up to date, incrementally",
+        description="Bring the SQLite database FILE in step with the account: new and changed "
+        "threads are stored, and for each thread only the items after the newest one stored "
+        "are fetched. Each thread is committed in its own transaction, so a run stopped at any "
+        "point leaves a consistent database that the next run completes. Threads gone from the "
+        "account get removed_at (or are deleted with --prune).",
+    )
+    p.add_argument(
+        "--db", required=True, metavar="FILE", help="the SQLite database (created if missing)"
+    )
+    p.add_argument(
+        "--user", type=non_empty, help="only this user's threads (removals are limited to them too)"
+    )
+    p.add_argument(
+        "--concurrency",
+        type=bounded_int(1, 256),
+        default=8,
+        metavar="N",
+        help="the most requests in flight at once; fewer while the API answers 429 (default 8)",
+    )
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete threads gone from the account (with their items) instead of marking them",
+    )
+    p.add_argument(
+        "--full", action="store_true", help="refetch every thread's items from the start"
+    )
+    p.add_argument("--no-progress", action="store_true", help="never draw the progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     # --- purge-user ---------------------------------------------------------------------------
     p = commands.add_parser(
@@ -299,7 +337,7 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
         type=bounded_int(1, 256),
         default=8,
         metavar="N",
-        help="deletions in flight at once (default 8)",
+        help="the most requests in flight at once; fewer while the API answers 429 (default 8)",
     )
     p.add_argument("--no-progress", action="store_true", help="never draw the progress bar")
     _add_output_flag(p)

@@ -1,4 +1,4 @@
-"""A small progress bar on stderr for long commands (``export``, ``purge-user``).
+"""A small progress bar on stderr for long commands (``export``, ``mirror``, ``purge-user``).
 
 This module owns :class:`Progress`. It draws on one terminal line, redrawn in place with ``\\r``
 at most ten times a second, and only when it is enabled (the command line enables it when stderr

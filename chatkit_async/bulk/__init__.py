@@ -1,0 +1,64 @@
+"""Bulk jobs over a whole account: export, mirror and purge, as library functions.
+
+```python
+from chatkit_async import AsyncChatKit
+from chatkit_async.bulk import export, mirror, purge_user
+
+async with AsyncChatKit() as client:
+    report = await mirror(client, "chatkit.db")          # an incremental SQLite copy
+    print(report.threads_new, report.items_added, report.requests)
+```
+
+* :func:`export` writes every thread with its items to JSON Lines; an interrupted export keeps its
+  complete lines in ``FILE.partial`` and ``resume=True`` continues it.
+* :func:`mirror` keeps a SQLite database in step with the account, fetching only what is new.
+* :func:`purge_user` deletes every thread of one user, and nobody else's.
+
+Each takes an :class:`~chatkit_async.AsyncChatKit` and returns a frozen report (counts, requests,
+429s, seconds); ``export_sync``, ``mirror_sync`` and ``purge_user_sync`` do the same from a blocking
+:class:`~chatkit_async.ChatKit`. Every request of a job goes through one
+:class:`AdaptiveLimiter`: a 429 pauses the whole job for the wait the server asked for and halves
+the requests in flight, sustained success grows them back up to ``concurrency``, and the server's
+``x-ratelimit-*`` headers set the pace. Errors are :class:`~chatkit_async.ChatKitError` subclasses:
+:class:`JobInterrupted` when a request failed for good (what was done is kept), and
+:class:`ExportFileError` / :class:`MirrorDatabaseError` for the files.
+"""
+
+from __future__ import annotations
+
+from ._common import (
+    BulkJobError,
+    ExportFileError,
+    JobInterrupted,
+    JobProgress,
+    JobReport,
+    MirrorDatabaseError,
+    ProgressCallback,
+)
+from ._export import ExportReport, export, export_sync, partial_path
+from ._limiter import AdaptiveLimiter
+from ._mirror import CHUNK_ITEMS, MirrorReport, mirror, mirror_sync
+from ._purge import PurgeFailure, PurgeReport, purge_user, purge_user_sync
+
+__all__ = [
+    "CHUNK_ITEMS",
+    "AdaptiveLimiter",
+    "BulkJobError",
+    "ExportFileError",
+    "ExportReport",
+    "JobInterrupted",
+    "JobProgress",
+    "JobReport",
+    "MirrorDatabaseError",
+    "MirrorReport",
+    "ProgressCallback",
+    "PurgeFailure",
+    "PurgeReport",
+    "export",
+    "export_sync",
+    "mirror",
+    "mirror_sync",
+    "partial_path",
+    "purge_user",
+    "purge_user_sync",
+]
