@@ -53,7 +53,7 @@ carrying a readable reason, which the client turns into
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from types import UnionType
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, overload
@@ -68,7 +68,7 @@ from cattrs.v import format_exception
 from ._exceptions import APIResponseValidationError
 from ._fastpath import FastPath
 from ._wire import PRIMITIVES, TagError, WireTypeError, extra_fields, json_copy
-from .types._base import EMPTY_EXTRA, EXTRA_FIELD, RAW_FIELD, TAG_FIELD
+from .types._base import EMPTY_EXTRA, EXTRA_FIELD, RAW_FIELD, TAG_FIELD, Model, install_encoder
 from .types.page import Page
 from .types.session import ChatSession, StateVariable
 from .types.thread import Thread, ThreadDeleted
@@ -469,20 +469,29 @@ def parse(data: bytes | bytearray | memoryview | str | Mapping[str, Any], cls: A
         ) from None
 
 
-def to_dict(obj: Any) -> Any:
+@overload
+def to_dict(obj: Model) -> dict[str, Any]: ...
+@overload
+def to_dict(obj: Sequence[Model]) -> list[dict[str, Any]]: ...
+def to_dict(obj: Model | Sequence[Model]) -> dict[str, Any] | list[dict[str, Any]]:
     """Encode a model (or a list of models) back into JSON-ready data, exactly as the wire had it.
 
     Unknown variants give back their raw object, and fields kept in ``extra`` are written back, so
     ``to_dict(parse(body, cls)) == body`` for every body the API sends. The result shares no mutable
-    data with ``obj``.
+    data with ``obj``. Every model also has this as a method: ``thread.to_dict()``.
 
     Args:
-        obj: A model instance, a :class:`~chatkit_async.types.Page`, or a list of them.
+        obj: A model instance (a :class:`~chatkit_async.types.Page` included), or a list of them.
 
     Returns:
-        Dicts, lists, strings, numbers, booleans and ``None`` only: ready for ``json.dumps``.
+        A dict for a model, a list of dicts for a list: dicts, lists, strings, numbers, booleans and
+        ``None`` only, ready for ``json.dumps``.
     """
-    return converter.unstructure(obj)
+    data: dict[str, Any] | list[dict[str, Any]] = converter.unstructure(obj)
+    return data
+
+
+install_encoder(converter.unstructure)
 
 
 # Decoding targets the client asks for on every page; generating them here keeps the first request

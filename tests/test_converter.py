@@ -407,3 +407,26 @@ def test_models_pickle_and_deepcopy() -> None:
         assert to_dict(pickle.loads(pickle.dumps(page))) == wire
     session = parse(P.session(), ChatSession)
     assert pickle.loads(pickle.dumps(session)) == session
+
+
+def test_every_model_has_to_dict_giving_the_wire_form() -> None:
+    """``model.to_dict()`` is ``to_dict(model)``: the exact wire dict, nested models included."""
+    import inspect
+
+    import chatkit_async.types as types_module
+    from chatkit_async.types import Model
+
+    models = [
+        value
+        for value in vars(types_module).values()
+        if inspect.isclass(value) and hasattr(value, "__attrs_attrs__")
+    ]
+    assert models and all(issubclass(cls, Model) for cls in models)
+    wire = P.page([make() for make in P.ALL_ITEMS], has_more=True)
+    page = parse(wire, Page[ThreadItem])
+    assert page.to_dict() == to_dict(page) == wire
+    for item, raw in zip(page.data, wire["data"], strict=True):
+        assert item.to_dict() == raw
+    session = parse(P.session(), ChatSession)
+    assert session.to_dict() == P.session()
+    assert to_dict([page, session]) == [wire, P.session()]

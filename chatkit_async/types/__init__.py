@@ -1,11 +1,13 @@
 """The data models of chatkit-async: frozen, slotted attrs classes, one per wire object.
 
 Everything here is plain data: no I/O and no decoding logic. Decode JSON into these classes with
-:func:`chatkit_async.parse` and encode them back with :func:`chatkit_async.to_dict`.
+:func:`chatkit_async.parse`, and encode them back with :func:`chatkit_async.to_dict` or the
+``to_dict()`` method every model has (from their common base, :class:`Model`).
 """
 
 from __future__ import annotations
 
+from ._base import Model
 from .page import Page
 from .session import (
     AutomaticThreadTitlingParam,
@@ -87,6 +89,7 @@ __all__ = [
     "HistoryParam",
     "InferenceOptions",
     "LockedStatus",
+    "Model",
     "Page",
     "RateLimitsParam",
     "ResponseOutputText",

@@ -25,13 +25,22 @@ DESIGN: where each kind of model change goes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 import attrs
 
-__all__ = ["EMPTY_EXTRA", "EXTRA_FIELD", "RAW_FIELD", "TAG_FIELD", "extra_field", "from_unix"]
+__all__ = [
+    "EMPTY_EXTRA",
+    "EXTRA_FIELD",
+    "RAW_FIELD",
+    "TAG_FIELD",
+    "Model",
+    "extra_field",
+    "from_unix",
+    "install_encoder",
+]
 
 #: The field of a model that keeps the wire fields this SDK does not know (see :func:`extra_field`).
 EXTRA_FIELD = "extra"
@@ -68,6 +77,49 @@ class _EmptyExtra(Mapping[str, Any]):
 
 
 EMPTY_EXTRA: Mapping[str, Any] = _EmptyExtra()
+
+
+_encode: Callable[[Any], Any] | None = None
+
+
+def install_encoder(encode: Callable[[Any], Any]) -> None:
+    """Give :meth:`Model.to_dict` the function that encodes models (the converter's).
+
+    The converter sits above this module and installs itself when it is imported (which
+    importing ``chatkit_async`` always does first), so the models can offer ``to_dict()`` without
+    this layer importing cattrs.
+
+    Args:
+        encode: Turns a model into JSON-ready data.
+    """
+    global _encode
+    _encode = encode
+
+
+class Model:
+    """The base of every model: plain data, plus :meth:`to_dict` for the way back to JSON.
+
+    ``isinstance(x, Model)`` tells a decoded API object from anything else, e.g. in a JSON
+    encoder of your own.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as JSON-ready data, exactly as the wire had it.
+
+        Unknown fields (kept in ``extra``) and unknown variants (their ``raw`` object) are written
+        back, so a web handler can return ``thread.to_dict()`` and send what the API sent. The same
+        as :func:`chatkit_async.to_dict`.
+
+        Returns:
+            Dicts, lists, strings, numbers, booleans and ``None`` only, sharing nothing mutable
+            with this object.
+        """
+        if _encode is None:  # pragma: no cover - chatkit_async/__init__ installs it on import
+            raise RuntimeError("chatkit_async._converter was not imported")
+        data: dict[str, Any] = _encode(self)
+        return data
 
 
 def extra_field() -> Any:

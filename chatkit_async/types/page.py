@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._base import extra_field
+from ._base import Model, extra_field
 
 __all__ = ["Page"]
 
@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
-class Page(Generic[T]):
+class Page(Model, Generic[T]):
     """One page of results, as the server returned it.
 
     Iterating a page yields its :attr:`data`; ``len(page)`` is the number of items on it.

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypedDict
 
 import attrs
 
-from ._base import extra_field, from_unix
+from ._base import Model, extra_field, from_unix
 
 __all__ = [
     "AutomaticThreadTitlingParam",
@@ -39,7 +39,7 @@ StateVariable = str | bool | int | float
 
 
 @attrs.frozen(kw_only=True)
-class ChatSessionWorkflowTracing:
+class ChatSessionWorkflowTracing(Model):
     """Tracing settings of the session's workflow."""
 
     enabled: bool
@@ -49,7 +49,7 @@ class ChatSessionWorkflowTracing:
 
 
 @attrs.frozen(kw_only=True)
-class ChatSessionWorkflow:
+class ChatSessionWorkflow(Model):
     """The workflow a session runs."""
 
     id: str
@@ -65,7 +65,7 @@ class ChatSessionWorkflow:
 
 
 @attrs.frozen(kw_only=True)
-class ChatSessionRateLimits:
+class ChatSessionRateLimits(Model):
     """Request limits for one session."""
 
     max_requests_per_1_minute: int
@@ -75,7 +75,7 @@ class ChatSessionRateLimits:
 
 
 @attrs.frozen(kw_only=True)
-class ChatSessionAutomaticThreadTitling:
+class ChatSessionAutomaticThreadTitling(Model):
     """Whether ChatKit titles new threads automatically."""
 
     enabled: bool
@@ -85,7 +85,7 @@ class ChatSessionAutomaticThreadTitling:
 
 
 @attrs.frozen(kw_only=True)
-class ChatSessionFileUpload:
+class ChatSessionFileUpload(Model):
     """Upload settings of a session."""
 
     enabled: bool
@@ -99,7 +99,7 @@ class ChatSessionFileUpload:
 
 
 @attrs.frozen(kw_only=True)
-class ChatSessionHistory:
+class ChatSessionHistory(Model):
     """Thread-history settings of a session."""
 
     enabled: bool
@@ -111,7 +111,7 @@ class ChatSessionHistory:
 
 
 @attrs.frozen(kw_only=True)
-class ChatSessionChatKitConfiguration:
+class ChatSessionChatKitConfiguration(Model):
     """The ChatKit features in force for a session."""
 
     automatic_thread_titling: ChatSessionAutomaticThreadTitling
@@ -125,7 +125,7 @@ class ChatSessionChatKitConfiguration:
 
 
 @attrs.frozen(kw_only=True)
-class ChatSession:
+class ChatSession(Model):
     """A ChatKit session (``chatkit.session``): the credential a front end uses to talk to ChatKit.
 
     ``client_secret`` is hidden from ``repr``; read the attribute when you hand it to the browser.

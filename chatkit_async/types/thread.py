@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, from_unix
+from ._base import Model, extra_field, from_unix
 
 __all__ = [
     "ActiveStatus",
@@ -22,7 +22,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class ActiveStatus:
+class ActiveStatus(Model):
     """The thread accepts new messages."""
 
     type: str = "active"
@@ -32,7 +32,7 @@ class ActiveStatus:
 
 
 @attrs.frozen(kw_only=True)
-class LockedStatus:
+class LockedStatus(Model):
     """The thread is read-only for now; it may be unlocked later."""
 
     reason: str | None = None
@@ -44,7 +44,7 @@ class LockedStatus:
 
 
 @attrs.frozen(kw_only=True)
-class ClosedStatus:
+class ClosedStatus(Model):
     """The thread is closed for good."""
 
     reason: str | None = None
@@ -56,7 +56,7 @@ class ClosedStatus:
 
 
 @attrs.frozen(kw_only=True)
-class UnknownStatus:
+class UnknownStatus(Model):
     """A status whose ``type`` this SDK does not know (the API is beta and grows).
 
     Nothing is guessed: the ``type`` and the whole wire object are kept as they came.
@@ -73,7 +73,7 @@ ThreadStatus = ActiveStatus | LockedStatus | ClosedStatus | UnknownStatus
 
 
 @attrs.frozen(kw_only=True)
-class Thread:
+class Thread(Model):
     """A ChatKit thread (``chatkit.thread``)."""
 
     id: str
@@ -99,7 +99,7 @@ class Thread:
 
 
 @attrs.frozen(kw_only=True)
-class ThreadDeleted:
+class ThreadDeleted(Model):
     """The receipt for a deleted thread (``chatkit.thread.deleted``)."""
 
     id: str

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ._base import extra_field, from_unix
+from ._base import Model, extra_field, from_unix
 
 __all__ = [
     "AssistantMessageContent",
@@ -48,7 +48,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class UserMessageInputText:
+class UserMessageInputText(Model):
     """Text the user typed (``input_text``)."""
 
     text: str
@@ -60,7 +60,7 @@ class UserMessageInputText:
 
 
 @attrs.frozen(kw_only=True)
-class UserMessageQuotedText:
+class UserMessageQuotedText(Model):
     """Text the user quoted from elsewhere in the conversation (``quoted_text``)."""
 
     text: str
@@ -72,7 +72,7 @@ class UserMessageQuotedText:
 
 
 @attrs.frozen(kw_only=True)
-class UnknownUserContent:
+class UnknownUserContent(Model):
     """A user-message content part whose ``type`` this SDK does not know; kept verbatim."""
 
     type: str
@@ -86,7 +86,7 @@ UserMessageContent = UserMessageInputText | UserMessageQuotedText | UnknownUserC
 
 
 @attrs.frozen(kw_only=True)
-class Attachment:
+class Attachment(Model):
     """A file or image attached to a user message."""
 
     type: str
@@ -104,7 +104,7 @@ class Attachment:
 
 
 @attrs.frozen(kw_only=True)
-class ToolChoice:
+class ToolChoice(Model):
     """The tool the user asked the model to use."""
 
     id: str
@@ -114,7 +114,7 @@ class ToolChoice:
 
 
 @attrs.frozen(kw_only=True)
-class InferenceOptions:
+class InferenceOptions(Model):
     """Model and tool choices the user made for one message."""
 
     tool_choice: ToolChoice | None = None
@@ -129,7 +129,7 @@ class InferenceOptions:
 
 
 @attrs.frozen(kw_only=True)
-class FileAnnotationSource:
+class FileAnnotationSource(Model):
     """Where a file annotation points."""
 
     filename: str
@@ -141,7 +141,7 @@ class FileAnnotationSource:
 
 
 @attrs.frozen(kw_only=True)
-class FileAnnotation:
+class FileAnnotation(Model):
     """A citation of a file in assistant output."""
 
     source: FileAnnotationSource
@@ -153,7 +153,7 @@ class FileAnnotation:
 
 
 @attrs.frozen(kw_only=True)
-class UrlAnnotationSource:
+class UrlAnnotationSource(Model):
     """Where a URL annotation points."""
 
     url: str
@@ -165,7 +165,7 @@ class UrlAnnotationSource:
 
 
 @attrs.frozen(kw_only=True)
-class UrlAnnotation:
+class UrlAnnotation(Model):
     """A citation of a web page in assistant output."""
 
     source: UrlAnnotationSource
@@ -177,7 +177,7 @@ class UrlAnnotation:
 
 
 @attrs.frozen(kw_only=True)
-class UnknownAnnotation:
+class UnknownAnnotation(Model):
     """An annotation whose ``type`` this SDK does not know; kept verbatim."""
 
     type: str
@@ -191,7 +191,7 @@ TextAnnotation = FileAnnotation | UrlAnnotation | UnknownAnnotation
 
 
 @attrs.frozen(kw_only=True)
-class ResponseOutputText:
+class ResponseOutputText(Model):
     """Text the assistant wrote (``output_text``), with its citations."""
 
     text: str
@@ -205,7 +205,7 @@ class ResponseOutputText:
 
 
 @attrs.frozen(kw_only=True)
-class UnknownAssistantContent:
+class UnknownAssistantContent(Model):
     """An assistant content part whose ``type`` this SDK does not know; kept verbatim.
 
     The spec knows only ``output_text`` today; this keeps a future part (say, an image) from being
@@ -225,7 +225,7 @@ AssistantMessageContent = ResponseOutputText | UnknownAssistantContent
 # --- items ------------------------------------------------------------------------------------
 
 
-class _ItemTime:
+class _ItemTime(Model):
     """Mixin with the datetime view of ``created_at``, shared by every item class."""
 
     __slots__ = ()
@@ -354,7 +354,7 @@ class TaskItem(_ItemTime):
 
 
 @attrs.frozen(kw_only=True)
-class TaskGroupTask:
+class TaskGroupTask(Model):
     """One task inside a :class:`TaskGroupItem`."""
 
     type: str

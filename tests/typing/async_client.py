@@ -6,6 +6,7 @@ Checked by ``mypy --strict`` in ``tests/test_sync_parity.py``; never executed.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 from typing_extensions import assert_type
 
@@ -18,6 +19,7 @@ from chatkit_async import (
     Thread,
     ThreadDeleted,
     ThreadItem,
+    to_dict,
 )
 from chatkit_async.resources.sessions import AsyncSessions, AsyncSessionsWithRawResponse
 from chatkit_async.resources.threads import AsyncThreads, AsyncThreadsWithRawResponse
@@ -51,7 +53,12 @@ async def check_client() -> None:
 
 
 async def check_threads(client: AsyncChatKit) -> None:
-    assert_type(await client.threads.retrieve("cthr_1", timeout=1.0), Thread)
+    thread = await client.threads.retrieve("cthr_1", timeout=1.0)
+    assert_type(thread, Thread)
+    assert_type(thread.to_dict(), dict[str, Any])
+    assert_type(to_dict(thread), dict[str, Any])
+    assert_type(to_dict([thread, thread]), list[dict[str, Any]])
+    assert_type((await client.threads.list()).to_dict(), dict[str, Any])
     assert_type(await client.threads.delete("cthr_1", extra_headers={"X": "1"}), ThreadDeleted)
 
     threads = client.threads.list(limit=10, order="asc", user="user_1", max_items=5)
