@@ -8,8 +8,8 @@ async with AsyncChatKit() as client:
         print(thread.id, thread.title)
 ```
 
-The public surface is what this module exports, plus :mod:`chatkit_async.types` (the models) and
-:mod:`chatkit_async.testing` (the emulator and its pytest fixture).
+The public surface is what this module exports, plus [`chatkit_async.types`][chatkit_async.types]
+(the models) and [`chatkit_async.testing`][chatkit_async.testing] (the emulator and its pytest fixture).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m chatkit_async``: the ``chatkit-async`` command line (see :mod:`chatkit_async.cli`)."""
+"""``python -m chatkit_async``: the ``chatkit-async`` command line (see ``chatkit_async.cli``)."""
 
 from __future__ import annotations
 

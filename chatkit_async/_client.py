@@ -1,18 +1,18 @@
 """``AsyncChatKit``: the client's settings, its lifecycle, and the one send pipeline with retries.
 
-Every call of every resource goes through :meth:`AsyncChatKit._request`: build the request from the
+Every call of every resource goes through ``AsyncChatKit._request``: build the request from the
 resource's endpoint, the client's settings and the per-call options (a pure step, in ``_http``),
 send it through the transport, retry what is worth retrying, turn an error status into the exception
-tree, and hand back an :class:`~chatkit_async.APIResponse`. The resource then parses it (or, for
-``with_raw_response``, returns it). Resources (:mod:`chatkit_async.resources`) only say *what* to
-send and *what* to decode into; they receive :meth:`_request` when the client builds them.
+tree, and hand back an [`APIResponse`][chatkit_async.APIResponse]. The resource then parses it (or, for
+``with_raw_response``, returns it). Resources (``chatkit_async.resources``) only say *what* to
+send and *what* to decode into; they receive ``_request`` when the client builds them.
 
 Where a change goes:
 
-* **A new client setting**: :class:`_Settings` and :func:`_resolve_settings` (validated there and
+* **A new client setting**: ``_Settings`` and ``_resolve_settings`` (validated there and
   nowhere else), then ``with_options`` and the blocking ``ChatKit`` constructor.
-* **A new retry rule**: ``_http`` (:func:`~chatkit_async._http.should_retry_response`,
-  :class:`~chatkit_async._http.RetryPolicy`); :meth:`AsyncChatKit._send` only applies them.
+* **A new retry rule**: ``_http`` (``should_retry_response``,
+  ``RetryPolicy``); ``AsyncChatKit._send`` only applies them.
 * **A new endpoint**: its resource module; nothing here.
 """
 
@@ -64,7 +64,7 @@ logger = logging.getLogger("chatkit_async")
 
 @attrs.frozen(slots=True)
 class _Settings:
-    """A client's settings, each validated once (by :func:`_resolve_settings`)."""
+    """A client's settings, each validated once (by ``_resolve_settings``)."""
 
     api_key: str = attrs.field(repr=False)
     base_url: str
@@ -127,14 +127,14 @@ def _resolve_settings(
 class AsyncChatKit:
     """The asyncio client for OpenAI's ChatKit API.
 
-    Use it as an async context manager, or call :meth:`close` when done::
+    Use it as an async context manager, or call [`close`][chatkit_async.AsyncChatKit.close] when done:
 
         async with AsyncChatKit() as client:
             thread = await client.threads.retrieve("cthr_123")
 
     Settings not passed fall back to the environment: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
     ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID``. Closing it while calls are in flight makes them
-    raise :class:`~chatkit_async.ClientClosedError` at once.
+    raise [`ClientClosedError`][chatkit_async.ClientClosedError] at once.
 
     Args:
         api_key: The API key (default: ``OPENAI_API_KEY``). Never shown in a repr, error or log.
@@ -235,7 +235,7 @@ class AsyncChatKit:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has been called."""
+        """Whether [`close`][chatkit_async.AsyncChatKit.close] has been called."""
         return self._closed
 
     def __repr__(self) -> str:
@@ -266,7 +266,7 @@ class AsyncChatKit:
             default_headers: Merged over this client's default headers.
 
         Returns:
-            A new :class:`AsyncChatKit`.
+            A new [`AsyncChatKit`][chatkit_async.AsyncChatKit].
 
         Raises:
             ClientClosedError: This client has been closed.
@@ -292,8 +292,8 @@ class AsyncChatKit:
     async def close(self) -> None:
         """Close the connection pool (unless it was borrowed or shared). Safe to call twice.
 
-        Calls still in flight raise :class:`~chatkit_async.ClientClosedError` at once, without
-        a retry: a request on the wire is cut, and a wait before a retry ends.
+        Calls still in flight raise [`ClientClosedError`][chatkit_async.ClientClosedError] at once,
+        without a retry: a request on the wire is cut, and a wait before a retry ends.
         """
         if self._closed:
             return
@@ -442,7 +442,8 @@ class AsyncChatKit:
             )
 
     async def _sleep(self, delay: float) -> None:
-        """Wait before a retry; :meth:`close` cuts the wait short with ``ClientClosedError``."""
+        """Wait before a retry; [`close`][chatkit_async.AsyncChatKit.close] cuts the wait short with
+        ``ClientClosedError``."""
         self._ensure_open()
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         handle = waiter.get_loop().call_later(delay, _wake, waiter)

@@ -1,6 +1,7 @@
 """The one cattrs converter: how wire JSON becomes models and how models become wire JSON again.
 
-This module owns every decoding rule of the SDK, so responses and :func:`parse` can never disagree:
+This module owns every decoding rule of the SDK, so responses and [`parse`][chatkit_async.parse] can
+never disagree:
 
 * **Strict primitives.** A string field takes only a ``str``, an integer field only an ``int`` (not a
   ``bool``), a list field only a JSON array. cattrs' default would turn ``{"id": 5}`` into ``"5"`` and
@@ -11,14 +12,14 @@ This module owns every decoding rule of the SDK, so responses and :func:`parse` 
   variant. A tag spelled ``chatkit.X`` is also accepted as ``X`` (the official examples write
   ``user_message``), and kept as it was spelled.
 * **Nothing dropped.** Fields we do not know are kept in the model's ``extra`` mapping, and
-  :func:`to_dict` writes them back, so ``to_dict(parse(body, cls)) == body`` for every body the API
-  sends.
+  [`to_dict`][chatkit_async.to_dict] writes them back, so ``to_dict(parse(body, cls)) == body`` for
+  every body the API sends.
 * **Defaults only where the API may leave a field out.** A field with a default in the model
   (``title: str | None = None``) may be absent; a field without one (``Thread.status``) is
   required, and a body without it is an error naming the field, never a guess.
 
 The unions and their tags are not listed here: they are read from the models (see the conventions
-in :mod:`chatkit_async.types._base`). Any union of attrs classes is a tagged union; each member's
+in ``chatkit_async.types._base``). Any union of attrs classes is a tagged union; each member's
 tag is the default of its ``type`` field, and the member with a ``raw`` field is the ``Unknown...``
 class. A union that breaks these conventions fails when its hook is first made (at import, for the
 decoding targets below), not on a user's request.
@@ -27,28 +28,29 @@ decoding targets below), not on a user's request.
 
 * ``_explainer`` (cattrs' detailed validation) is the reference: readable, and able to say *every*
   field that is wrong and where (``expected a string, got integer @ $.data[3].id``). Its hooks
-  raise :class:`~chatkit_async._wire.WireTypeError`, a typed error carrying what was expected and
+  raise ``WireTypeError``, a typed error carrying what was expected and
   what came, which becomes the message.
 * ``converter`` decodes every response. Its model hooks are the generated functions of
-  :mod:`chatkit_async._fastpath` (same rules, inline, several times faster); its primitives,
+  ``chatkit_async._fastpath`` (same rules, inline, several times faster); its primitives,
   lists and union dispatchers are the same functions as the explainer's. It stops at the first
-  problem; only then does :func:`structure` run the explainer, for the message.
+  problem; only then does ``structure`` run the explainer, for the message.
 
 ``tests/test_converter_fastpath.py`` fuzzes the two against each other.
 
 DESIGN: where each kind of change goes.
 
 * A new model field, item type, status, content part or annotation: in ``types/`` only (see
-  :mod:`chatkit_async.types._base`). Nothing here changes.
+  ``chatkit_async.types._base``). Nothing here changes.
 * A new decoding rule (say, a field type that needs its own check): a reference hook here, in
-  :func:`_configure`; then the same check in :mod:`chatkit_async._fastpath` (or nothing there:
+  ``_configure``; then the same check in ``chatkit_async._fastpath`` (or nothing there:
   the generated code calls the converter's hook for any type it does not know).
 * A new decoding target the client asks for on every request: add it to the warm-up list at the
   end of this module, so its hook is made at import.
 
-This module performs no I/O and knows nothing about HTTP: a failure is a :class:`DecodeError`
+This module performs no I/O and knows nothing about HTTP: a failure is a ``DecodeError``
 carrying a readable reason, which the client turns into
-:class:`~chatkit_async.APIResponseValidationError` with the status and request id attached.
+[`APIResponseValidationError`][chatkit_async.APIResponseValidationError] with the status and request
+id attached.
 """
 
 from __future__ import annotations
@@ -234,7 +236,7 @@ def _model_unstructure_factory(t: Any, conv: cattrs.Converter) -> Callable[[Any]
 class TaggedUnion:
     """A union of models read as a tagged union: which class each tag selects, and the unknown.
 
-    Built from the union alias alone (:meth:`of`); nothing about a union is written twice.
+    Built from the union alias alone (``of``); nothing about a union is written twice.
     """
 
     tags: Mapping[str, type]
@@ -249,7 +251,7 @@ class TaggedUnion:
         """Read the tags of ``union`` (an alias such as ``ThreadStatus``) from its members.
 
         Raises:
-            TypeError: The union breaks the conventions of :mod:`chatkit_async.types._base` (no or
+            TypeError: The union breaks the conventions of ``chatkit_async.types._base`` (no or
                 several ``Unknown...`` members, a member without a tag, a tag used twice).
         """
         members = get_args(union)
@@ -363,7 +365,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     """Register every decoding and encoding rule of the SDK on ``conv``.
 
     With detailed validation these are the reference hooks; without, model hooks are generated
-    by :class:`~chatkit_async._fastpath.FastPath`, with the reference hook as its fallback.
+    by ``FastPath``, with the reference hook as its fallback.
     """
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
@@ -385,7 +387,8 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
 # which keeps a 100-item page cheap. Only when it fails does ``_explainer`` (cattrs' detailed
 # validation, the same rules) decode the body again, to say *every* field that is wrong and where.
 converter = _configure(cattrs.Converter(detailed_validation=False, forbid_extra_keys=False))
-"""The SDK's converter. Prefer :func:`parse` and :func:`to_dict`, which add readable errors."""
+"""The SDK's converter. Prefer [`parse`][chatkit_async.parse] and
+[`to_dict`][chatkit_async.to_dict], which add readable errors."""
 _explainer = _configure(cattrs.Converter(detailed_validation=True, forbid_extra_keys=False))
 
 
@@ -411,7 +414,7 @@ def _reason(exc: BaseException) -> str:
 
 
 def decode_json(data: bytes | bytearray | memoryview | str) -> Any:
-    """Parse JSON text; raises :class:`DecodeError` with the position of the fault."""
+    """Parse JSON text; raises ``DecodeError`` with the position of the fault."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -419,7 +422,7 @@ def decode_json(data: bytes | bytearray | memoryview | str) -> Any:
 
 
 def structure(data: Any, cls: Any) -> Any:
-    """Turn already-parsed JSON into ``cls``; raises :class:`DecodeError` on any mismatch."""
+    """Turn already-parsed JSON into ``cls``; raises ``DecodeError`` on any mismatch."""
     try:
         return converter.structure(data, cls)
     except Exception as fast_exc:
@@ -452,7 +455,7 @@ def parse(data: bytes | bytearray | memoryview | str | Mapping[str, Any], cls: A
         APIResponseValidationError: The data is not JSON or does not fit ``cls``; the message says
             where and why (e.g. ``expected a string, got integer @ $.data[3].id``).
 
-    Example:
+    Examples:
         >>> from chatkit_async import parse, Thread
         >>> parse(b'{"id": "cthr_1", "object": "chatkit.thread", "created_at": 1, "title": null,'
         ...       b' "status": {"type": "active"}, "user": "u1"}', Thread).id
@@ -481,7 +484,7 @@ def to_dict(obj: Model | Sequence[Model]) -> dict[str, Any] | list[dict[str, Any
     data with ``obj``. Every model also has this as a method: ``thread.to_dict()``.
 
     Args:
-        obj: A model instance (a :class:`~chatkit_async.types.Page` included), or a list of them.
+        obj: A model instance (a [`Page`][chatkit_async.types.Page] included), or a list of them.
 
     Returns:
         A dict for a model, a list of dicts for a list: dicts, lists, strings, numbers, booleans and

@@ -1,13 +1,13 @@
 """The exception tree, and turning an error response into the right exception.
 
-This module owns every exception the SDK raises on purpose and :func:`make_status_error`, which
+This module owns every exception the SDK raises on purpose and ``make_status_error``, which
 maps an HTTP error response (status, headers, raw body) to its class. It performs no I/O: the
 transport reads the response and hands the bytes in. Every exception pickles, copies, and has a
 readable ``str()`` and ``repr()``, none of which ever contains a request's ``Authorization``
 header (request headers are never stored here; response headers are kept in a mapping whose
 ``repr`` redacts secrets).
 
-The tree::
+The tree:
 
     ChatKitError                          .message
     ├── APIConnectionError                network failure, no usable response
@@ -26,7 +26,7 @@ The tree::
     ├── CursorLoopError                   the server repeated a paging cursor; paging stopped
     └── ClientClosedError                 the client was used after ``close()``
 
-Example:
+Examples:
     >>> err = make_status_error(
     ...     404,
     ...     {"X-Request-Id": "req_abc"},
@@ -327,7 +327,7 @@ class RateLimitError(APIStatusError):
         param: str | None = None,
         type: str | None = None,
     ) -> None:
-        """Create the error; arguments as for :class:`APIStatusError`."""
+        """Create the error; arguments as for [`APIStatusError`][chatkit_async.APIStatusError]."""
         super().__init__(
             message,
             status_code=status_code,
@@ -362,7 +362,7 @@ class APIResponseValidationError(ChatKitError):
     Attributes:
         reason: What was wrong, e.g. ``"expected a JSON object, got a list"``.
         status_code: The HTTP status of the response (``None`` when the data did not come from a
-            response, as in :func:`chatkit_async.parse`).
+            response, as in [`chatkit_async.parse`][chatkit_async.parse]).
         request_id: The ``x-request-id`` response header.
         body: The parsed body, or the raw text if it was not JSON.
         headers: The response headers; lookups ignore case, and the ``repr`` redacts secrets.

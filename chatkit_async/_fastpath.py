@@ -1,7 +1,7 @@
 """Generated decoders: one plain Python function per model class, for the converter that decodes
 every response.
 
-The readable decoding rules live in :mod:`chatkit_async._converter` as cattrs hooks; they are the
+The readable decoding rules live in ``chatkit_async._converter`` as cattrs hooks; they are the
 reference. This module writes, once per class, a function that applies the same rules with none
 of cattrs' per-field calls, so that a 100-item page costs a few times ``orjson.loads`` and not
 twenty. ``tests/test_converter_fastpath.py`` holds the two to each other: on valid payloads and on
@@ -13,21 +13,21 @@ Interface (all that the converter uses, all that this module uses of the convert
   reference hook factory for models, used for a class the generator cannot handle exactly (an
   attrs validator or converter, hooks around ``__init__``, an unresolved type variable).
 * ``FastPath.model_hook(t)``: the structure hook factory for model classes; register it on
-  ``conv``. It returns a :data:`FastHook`.
+  ``conv``. It returns a ``FastHook``.
 * ``FastPath.add_union(dispatcher, tags, table)``: says that ``dispatcher`` (the converter's hook
-  of one tagged union) is a :data:`FastHook` too, which class each tag selects, and where the
+  of one tagged union) is a ``FastHook`` too, which class each tag selects, and where the
   dispatcher caches its member hooks. Generated code then dispatches inline instead of calling
   it, and calls it for anything unusual (not an object, an odd or unknown tag), so that unknown
   variants and errors stay the converter's business.
-* ``FastPath.is_fast(hook)``: whether ``hook`` is a :data:`FastHook` (made or declared here).
+* ``FastPath.is_fast(hook)``: whether ``hook`` is a ``FastHook`` (made or declared here).
 * Everything else a generated function needs it asks ``conv`` for (``get_structure_hook``): a
   nested type's own hook is whatever the converter registered for it.
 
-A :data:`FastHook` takes the data alone (``hook(data)``; cattrs' second argument, the type, is
+A ``FastHook`` takes the data alone (``hook(data)``; cattrs' second argument, the type, is
 optional) and returns the model or raises. It only says *that* the data is wrong, with a
-:class:`~chatkit_async._wire.WireTypeError` or a ``KeyError`` for a missing field; the converter
+``WireTypeError`` or a ``KeyError`` for a missing field; the converter
 then asks its reference hooks *what* and *where*. The model conventions it relies on (``extra``,
-``raw``, the ``type`` tag) are those of :mod:`chatkit_async.types._base`, read through its
+``raw``, the ``type`` tag) are those of ``chatkit_async.types._base``, read through its
 constants.
 
 Each model class gets two functions, with the same rules:
@@ -38,7 +38,7 @@ Each model class gets two functions, with the same rules:
   (or raises ``KeyError`` for an absent required one).
 
 This is ``structure_ResponseOutputText``, abridged (see any of them whole with ``linecache``, a
-debugger or a traceback; each has its own file name)::
+debugger or a traceback; each has its own file name):
 
     def structure(data, _=None):
         if data.__class__ is not dict:
@@ -83,7 +83,7 @@ Where the time went, and what the code does instead (CPython 3.11, one 100-item 
 with instruction counts, see ``docs/performance.md``):
 
 * a Python call per nested object: nested models and small unions are decoded inline, up to
-  :data:`_INLINE_DEPTH` levels; the six item types are looked up in their dispatcher's table;
+  ``_INLINE_DEPTH`` levels; the six item types are looked up in their dispatcher's table;
 * ``object.__new__(cls)``, a generic wrapper that builds an argument tuple, then a slot descriptor
   call per field: the builder twin is called directly, takes plain stores (specialised into direct
   slot writes), and has its class switched to the real one;
@@ -93,8 +93,8 @@ with instruction counts, see ``docs/performance.md``):
   the garbage collector): a plain loop;
 * scanning keys for unknown members: ``len(data)`` against the number of fields.
 
-DESIGN: a new field type (say ``float | None``) needs a case in :meth:`_Writer.value` only if it
-is neither a primitive of :data:`~chatkit_async._wire.PRIMITIVES`, a list, an optional, a model
+DESIGN: a new field type (say ``float | None``) needs a case in ``_Writer.value`` only if it
+is neither a primitive of ``PRIMITIVES``, a list, an optional, a model
 nor a tagged union: anything else is decoded by calling the converter's hook for it, which is
 always correct. A new decoding rule goes into the converter's reference hooks first, then here,
 and the differential test shows whether the two still agree.
@@ -188,7 +188,7 @@ class FastPath:
     # --- the interface -------------------------------------------------------------------------
 
     def model_hook(self, t: Any, conv: cattrs.Converter | None = None) -> Callable[..., Any]:
-        """The hook for model ``t``: a generated :data:`FastHook` where possible.
+        """The hook for model ``t``: a generated ``FastHook`` where possible.
 
         The signature is that of a cattrs hook factory, so that it can be registered as one.
         """
@@ -220,7 +220,7 @@ class FastPath:
     def add_union(
         self, dispatcher: Callable[..., Any], tags: Mapping[str, type], table: dict[str, FastHook]
     ) -> None:
-        """Declare ``dispatcher`` a :data:`FastHook` for the union whose tags select ``tags``.
+        """Declare ``dispatcher`` a ``FastHook`` for the union whose tags select ``tags``.
 
         ``table`` is the dispatcher's own cache of member hooks by tag; generated code reads it
         for unions too large to dispatch inline.

@@ -2,21 +2,21 @@
 
 This module owns everything about a request that can be decided without touching the network:
 
-* the defaults (:data:`DEFAULT_BASE_URL`, :data:`DEFAULT_TIMEOUT`, :data:`BETA_HEADER`, ...),
-* validation and percent-encoding of ids placed in URL paths (:func:`validate_path_id`),
-* building a request: a :class:`Request` value from its parts (:func:`build_request`),
+* the defaults (``DEFAULT_BASE_URL``, ``DEFAULT_TIMEOUT``, ``BETA_HEADER``, ...),
+* validation and percent-encoding of ids placed in URL paths (``validate_path_id``),
+* building a request: a ``Request`` value from its parts (``build_request``),
 * header merging, case-insensitive lookup and redaction for logs and reprs
-  (:func:`merge_headers`, :func:`get_header`, :func:`redact_headers`,
-  :class:`CaseInsensitiveHeaders`),
-* the retry policy: which responses are retried (:func:`should_retry_response`), what the server
-  asked for (:func:`parse_retry_after`) and how long to wait (:class:`RetryPolicy`),
-* the settings every client is built from: the API root (:func:`parse_base_url`) and timeouts
-  (:func:`check_timeout`), each validated here and nowhere else,
-* request bodies and log lines: JSON encoding of any ``Mapping`` (:func:`encode_json_body`), query
-  values (:func:`query_value`), URLs without their query values (:func:`url_for_log`) and secrets
-  removed from text as whole values (:func:`redact_secret`),
-* which headers may follow a redirect to another origin (:func:`is_same_origin`,
-  :func:`headers_for_other_origin`).
+  (``merge_headers``, ``get_header``, ``redact_headers``,
+  ``CaseInsensitiveHeaders``),
+* the retry policy: which responses are retried (``should_retry_response``), what the server
+  asked for (``parse_retry_after``) and how long to wait (``RetryPolicy``),
+* the settings every client is built from: the API root (``parse_base_url``) and timeouts
+  (``check_timeout``), each validated here and nowhere else,
+* request bodies and log lines: JSON encoding of any ``Mapping`` (``encode_json_body``), query
+  values (``query_value``), URLs without their query values (``url_for_log``) and secrets
+  removed from text as whole values (``redact_secret``),
+* which headers may follow a redirect to another origin (``is_same_origin``,
+  ``headers_for_other_origin``).
 
 It performs no I/O, never sleeps, and does not import aiohttp (only ``_transport`` does); every
 function here is deterministic given its arguments (randomness and the clock can be injected).
@@ -326,7 +326,7 @@ class Request:
         method: The HTTP method, e.g. ``"GET"``.
         url: The absolute URL, query included, every part already encoded.
         headers: The headers to send (secrets included: never log them without
-            :func:`redact_headers`).
+            ``redact_headers``).
         content: The body bytes, or ``None`` for no body.
         timeout: Seconds allowed for each attempt; ``None`` for no limit.
         idempotent: Whether sending it twice does what sending it once does (it decides which
@@ -369,7 +369,7 @@ def build_request(
     extra_body: Mapping[str, object] | None = None,
     idempotent: bool = True,
 ) -> Request:
-    """Build a :class:`Request` from its parts, the caller's extras merged in.
+    """Build a ``Request`` from its parts, the caller's extras merged in.
 
     Args:
         method: The HTTP method.
@@ -380,10 +380,10 @@ def build_request(
         body: The endpoint's JSON body.
         extra_headers: Headers added over ``headers`` (case-insensitively).
         extra_query: Parameters added over ``query``; a ``None`` value removes one (see
-            :func:`query_value`).
+            ``query_value``).
         extra_body: Fields merged over ``body``; giving it sends a body even when the endpoint
             has none.
-        idempotent: See :attr:`Request.idempotent`.
+        idempotent: See ``Request.idempotent``.
 
     Returns:
         The request; ``Content-Type: application/json`` is set exactly when there is a body.
@@ -447,10 +447,10 @@ class CaseInsensitiveHeaders(Mapping[str, str]):
 
     Iteration yields the names as first seen. When a name occurs more than once (as it can in an
     aiohttp multidict), the first value wins, matching ``multidict``'s ``get``. Its ``repr``
-    redacts secret headers (see :func:`redact_headers`). Exceptions carry response headers in
+    redacts secret headers (see ``redact_headers``). Exceptions carry response headers in
     this form, so ``err.headers["x-request-id"]`` works whatever case the server used.
 
-    Example:
+    Examples:
         >>> h = CaseInsensitiveHeaders({"X-Request-Id": "req_1"})
         >>> h["x-request-id"], "X-REQUEST-ID" in h, list(h)
         ('req_1', True, ['X-Request-Id'])
@@ -499,7 +499,7 @@ def get_header(headers: Mapping[str, str], name: str) -> str | None:
     """Look a header up by name, ignoring case, in any mapping.
 
     Works with plain dicts (``{"X-Request-Id": ...}``), aiohttp's ``CIMultiDictProxy`` and
-    :class:`CaseInsensitiveHeaders` alike.
+    ``CaseInsensitiveHeaders`` alike.
 
     Args:
         headers: The headers to search.
@@ -601,7 +601,7 @@ def build_default_headers(
         extra: Headers added last, overriding the defaults case-insensitively.
 
     Returns:
-        A new dict. Never log it as is: pass it through :func:`redact_headers` first.
+        A new dict. Never log it as is: pass it through ``redact_headers`` first.
 
     Raises:
         ValueError: If ``api_key`` is empty or not a valid header value (the key is not shown).
@@ -725,7 +725,7 @@ class RetryPolicy:
         jitter: The largest fraction by which a backoff is randomly shortened (0 to 1), so that
             many clients failing together do not retry together.
 
-    Example:
+    Examples:
         With the defaults the backoffs are at most 0.5, 1, 2, 4, 8, 8, ... seconds, each reduced
         by up to 25 %.
     """
@@ -796,7 +796,7 @@ class RetryPolicy:
 
         Returns:
             The server's ``retry-after-ms`` / ``retry-after`` delay when it is usable and at
-            most ``max_retry_after``; the jittered :meth:`backoff` when there is no usable
+            most ``max_retry_after``; the jittered ``backoff`` when there is no usable
             header; or ``None`` when the server asks for longer than ``max_retry_after``,
             meaning "do not retry, raise now" (waiting that long would surprise the caller more
             than an error carrying ``retry_after``).
@@ -851,7 +851,7 @@ def headers_for_other_origin(headers: Mapping[str, str]) -> dict[str, str]:
         headers: The headers of the request being redirected.
 
     Returns:
-        A new dict with only the names in :data:`CROSS_ORIGIN_HEADERS`.
+        A new dict with only the names in ``CROSS_ORIGIN_HEADERS``.
     """
     return {k: v for k, v in headers.items() if k.lower() in CROSS_ORIGIN_HEADERS}
 

@@ -1,10 +1,11 @@
 """Per-call options: the keyword arguments every API method takes besides its own parameters.
 
-This module owns :class:`RequestOptions`, written once and spliced into every method's signature as
-``**options: Unpack[RequestOptions]``, so type checkers and IDEs see (and check) ``timeout``,
-``extra_headers``, ``extra_query`` and ``extra_body`` on each method without the four of them, and
-their documentation, being repeated in every signature. It also owns :func:`check_options`, the
-runtime check that a misspelt option (``timout=5``) is an error rather than silently ignored.
+This module owns [`RequestOptions`][chatkit_async.RequestOptions], written once and spliced into
+every method's signature as ``**options: Unpack[RequestOptions]``, so type checkers and IDEs see
+(and check) ``timeout``, ``extra_headers``, ``extra_query`` and ``extra_body`` on each method
+without the four of them, and their documentation, being repeated in every signature. It also owns
+``check_options``, the runtime check that a misspelt option (``timout=5``) is an error rather than
+silently ignored.
 
 Pure data and validation; no I/O.
 """
@@ -47,7 +48,8 @@ def check_options(options: Mapping[str, object]) -> None:
         options: The per-call options as the method received them.
 
     Raises:
-        TypeError: An option name that :class:`RequestOptions` does not have (a typo).
+        TypeError: An option name that [`RequestOptions`][chatkit_async.RequestOptions] does not
+            have (a typo).
         ValueError: ``timeout`` is zero, negative, NaN or infinite.
     """
     if not OPTION_NAMES.issuperset(options):

@@ -1,6 +1,6 @@
 """Cursor pagination: the pure cursor rule and the lazy async paginator built on it.
 
-The rule (:func:`next_page_query`) is pure: given the query that fetched a page and the page, it
+The rule (``next_page_query``) is pure: given the query that fetched a page and the page, it
 returns the query for the next page or ``None``. It encodes the three promises of the list
 endpoints:
 
@@ -8,10 +8,11 @@ endpoints:
   ``after``) continues backwards with ``before=<first_id>``. One request never carries both.
 * paging stops when ``has_more`` is false, the page is empty, or the cursor it needs is missing.
 * a server that hands back a cursor it already gave would make a naive client loop forever; we raise
-  :class:`~chatkit_async.ChatKitError` instead.
+  [`ChatKitError`][chatkit_async.ChatKitError] instead.
 
-:class:`AsyncPaginator` does the I/O through a fetch function it is given, one page at a time and
-only when asked: breaking out of ``async for`` after the first item has made exactly one request.
+[`AsyncPaginator`][chatkit_async.AsyncPaginator] does the I/O through a fetch function it is given,
+one page at a time and only when asked: breaking out of ``async for`` after the first item has made
+exactly one request.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def next_page_query(
     Args:
         query: The query that fetched ``page``.
         page: The page just read.
-        backward: Whether the walk goes backwards (see :func:`is_backward`).
+        backward: Whether the walk goes backwards (see ``is_backward``).
 
     Returns:
         A new query with the other parameters kept and exactly one cursor, or ``None``.
@@ -80,7 +81,7 @@ class AsyncPaginator(Generic[T]):
 
     * ``async for item in paginator`` yields every item across pages, fetching a page only when
       the previous one is used up.
-    * ``async for page in paginator.pages()`` yields each :class:`~chatkit_async.types.Page`.
+    * ``async for page in paginator.pages()`` yields each [`Page`][chatkit_async.types.Page].
     * ``await paginator`` fetches and returns just the first page.
 
     Each iteration starts a fresh walk from the original parameters.
@@ -105,7 +106,7 @@ class AsyncPaginator(Generic[T]):
         return f"{type(self).__name__}(query={self._query!r}, max_items={self._max_items!r})"
 
     def pages(self) -> AsyncIterator[Page[T]]:
-        """Iterate page by page (each a :class:`~chatkit_async.types.Page`), lazily."""
+        """Iterate page by page (each a [`Page`][chatkit_async.types.Page]), lazily."""
         return _PageWalk(self._fetch, self._query, self._max_items)
 
     def __aiter__(self) -> AsyncIterator[T]:
@@ -123,7 +124,7 @@ class _LoopGuard:
     """Spots a server that hands back a cursor it already gave, in memory that does not grow.
 
     Remembering every cursor would make a walk over a million items keep ten thousand of them.
-    Instead the latest :data:`RECENT_CURSORS` are kept exactly, so any loop up to that many pages
+    Instead the latest ``RECENT_CURSORS`` are kept exactly, so any loop up to that many pages
     long is caught at its first repeated cursor (a stuck cursor, the usual server bug, on the
     second page). A longer loop is caught by Brent's cycle detection: one remembered cursor,
     moved to the current one after 1, 2, 4, 8, ... pages; once that interval is longer than the
@@ -166,7 +167,7 @@ class _WalkState:
 
 
 class _PageWalk(AsyncIterator[Page[T]]):
-    """The page iterator behind :meth:`AsyncPaginator.pages`."""
+    """The page iterator behind [`AsyncPaginator.pages`][chatkit_async.AsyncPaginator.pages]."""
 
     __slots__ = ("_fetch", "_state")
 

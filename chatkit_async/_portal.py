@@ -1,4 +1,4 @@
-"""The blocking portal behind :class:`~chatkit_async.ChatKit`: the only user of ``anyio.from_thread``.
+"""The blocking portal behind [`ChatKit`][chatkit_async.ChatKit]: the only user of ``anyio.from_thread``.
 
 This module owns one thing: a long-lived event loop in a thread of its own, and a way for any other
 thread to run a coroutine function on it and wait for the result. The blocking client runs the one
@@ -12,7 +12,7 @@ caller's thread, so a blocking call works from any thread, including several at 
 Two pieces, each with one job. anyio *runs* the loop: the thread calls ``anyio.run``, which hosts an
 anyio ``BlockingPortal`` for the portal's lifetime (its stop event is what ends the thread). Every
 *call* (the hot path, the rare ``run_sync``, and the final stop) is handed over by this module's own
-:class:`_Call`: one ``call_soon_threadsafe`` to start a task, and a bare ``threading.Lock`` the task
+``_Call``: one ``call_soon_threadsafe`` to start a task, and a bare ``threading.Lock`` the task
 releases as its last act. The benchmarks chose this hand-off: anyio's ``BlockingPortal.call`` goes
 through a ``concurrent.futures.Future``, a chained callback and an extra loop iteration, and measured
 about 40 % slower per blocking request (``python -m benchmarks.hop_bench``). On Python 3.12+ the task
@@ -30,14 +30,14 @@ Rules it enforces:
   cancelled, so an abandoned request does not keep running or hold its connection.
 * A blocking call made *from* the loop's own thread raises ``RuntimeError`` at once: it could only
   wait forever for a loop that is waiting for it.
-* Closing never hangs. :meth:`Portal.close` refuses new calls, runs the final clean-up on the loop
+* Closing never hangs. ``Portal.close`` refuses new calls, runs the final clean-up on the loop
   (closing the aiohttp session, which makes requests in flight fail at once), gives calls still
   running a moment, cancels what is left (those callers get ``ClientClosedError``), stops the loop
   and joins the thread, each step bounded. Closing at interpreter exit (a client's finalizer) takes
   the same path, so daemon threads stuck on a stalled server or ``timeout=None`` do not hold the
   interpreter up.
 * In a child made by ``os.fork()`` the loop thread does not exist: calls raise
-  :class:`~chatkit_async.ChatKitError` at once, and closing only forgets the parent's thread.
+  [`ChatKitError`][chatkit_async.ChatKitError] at once, and closing only forgets the parent's thread.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ CLOSE_STOP_TIMEOUT: Final = 2.0
 class Portal:
     """An event loop in a daemon thread, callable from any other thread (see the module docstring).
 
-    Creating a portal starts its thread; :meth:`close` stops and joins it.
+    Creating a portal starts its thread; ``close`` stops and joins it.
 
     Raises:
         RuntimeError: The event loop thread could not be started.
@@ -116,7 +116,7 @@ class Portal:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has been called (new calls are refused)."""
+        """Whether ``close`` has been called (new calls are refused)."""
         return self._closing
 
     def in_loop_thread(self) -> bool:
@@ -165,7 +165,7 @@ class Portal:
         """Run a plain function on the portal's loop thread and wait for its result.
 
         Used off the hot path (building a client, ``with_options``), through the same hand-off
-        as :meth:`call`.
+        as ``call``.
 
         Args:
             func: A callable taking no arguments.
@@ -252,7 +252,7 @@ class Portal:
                 del error
 
     def _end_calls(self) -> None:
-        """Give running calls :data:`CLOSE_GRACE` seconds, then cancel the rest."""
+        """Give running calls ``CLOSE_GRACE`` seconds, then cancel the rest."""
         with self._lock:
             self._idle.wait_for(lambda: not self._calls, timeout=CLOSE_GRACE)
             remaining = list(self._calls)
@@ -265,7 +265,7 @@ class Portal:
             self._idle.wait_for(lambda: not self._calls, timeout=CLOSE_STOP_TIMEOUT)
 
     def _stop_loop(self) -> None:
-        """Stop the loop and join its thread, giving up after :data:`CLOSE_STOP_TIMEOUT`."""
+        """Stop the loop and join its thread, giving up after ``CLOSE_STOP_TIMEOUT``."""
         stop = _Call(self._portal.stop)
         try:
             self._loop.call_soon_threadsafe(stop.start, self._loop)
@@ -317,7 +317,7 @@ class _Call:
 
     ``done`` is created locked and released exactly once, by whoever finishes the call first: the
     coroutine's wrapper as its very last act, after storing either ``value`` or ``error``, or
-    :meth:`abandon` when closing gives up on a wedged loop (``_finished`` is the latch deciding
+    ``abandon`` when closing gives up on a wedged loop (``_finished`` is the latch deciding
     who). A plain lock is the cheapest thing one thread can sleep on and another wake it with
     (``concurrent.futures.Future`` adds a condition variable, a callback chain and an extra loop
     iteration).

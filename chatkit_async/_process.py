@@ -3,8 +3,8 @@
 Objects that own a thread or sockets (the blocking client's portal, a transport's aiohttp session)
 are useless in a child made by ``os.fork()``: the thread does not exist there, and the sockets are
 shared with the parent, so using them would corrupt both processes' connections. Each such object
-records :func:`fork_generation` when it is made and compares it before use; a child sees a newer
-generation and refuses with :data:`FORKED_MESSAGE` instead of hanging on a loop that is not there.
+records ``fork_generation`` when it is made and compares it before use; a child sees a newer
+generation and refuses with ``FORKED_MESSAGE`` instead of hanging on a loop that is not there.
 
 The generation is a counter bumped in the child by ``os.register_at_fork``, so the check is one
 integer comparison, not a ``getpid()`` system call per request. This module performs no I/O.

@@ -1,10 +1,11 @@
-"""The response of a successful call, before (or besides) decoding: :class:`APIResponse`.
+"""The response of a successful call, before (or besides) decoding:
+[`APIResponse`][chatkit_async.APIResponse].
 
-Every call of the API goes through the client's send pipeline, which returns an :class:`APIResponse`:
-the status, headers and request id of the exchange, with the model one :meth:`APIResponse.parse`
-away. A resource method returns ``(await ...).parse()``; its ``with_raw_response`` twin returns the
-response itself. Nothing is switched on or off while a call runs: a raw response is a value, not a
-mode.
+Every call of the API goes through the client's send pipeline, which returns an
+[`APIResponse`][chatkit_async.APIResponse]: the status, headers and request id of the exchange, with
+the model one [`APIResponse.parse`][chatkit_async.APIResponse.parse] away. A resource method returns
+``(await ...).parse()``; its ``with_raw_response`` twin returns the response itself. Nothing is
+switched on or off while a call runs: a raw response is a value, not a mode.
 
 This module performs no I/O; decoding goes through the one converter.
 """
@@ -76,7 +77,7 @@ class APIResponse(Generic[T]):
             url: The final URL.
             elapsed: Seconds the last attempt took.
             retries_taken: Retries before this response.
-            cast_to: What :meth:`parse` decodes the body into.
+            cast_to: What [`parse`][chatkit_async.APIResponse.parse] decodes the body into.
         """
         self.status_code = status_code
         self.headers = headers
@@ -144,7 +145,8 @@ def _excerpt(content: bytes) -> str:
 
 
 def decode_body(content: bytes, cast_to: type[T], *, response: APIResponse[Any]) -> T:
-    """Decode a 2xx body into ``cast_to``; any failure is an :class:`APIResponseValidationError`.
+    """Decode a 2xx body into ``cast_to``; any failure is an
+    [`APIResponseValidationError`][chatkit_async.APIResponseValidationError].
 
     Args:
         content: The body bytes.

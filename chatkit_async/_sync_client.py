@@ -1,7 +1,7 @@
 """``ChatKit``: the blocking client, a thin face over the one async core.
 
-Each ``ChatKit`` owns one :class:`~chatkit_async._portal.Portal` (an event loop in a thread of its
-own) and one :class:`~chatkit_async.AsyncChatKit` built *on* that loop, so the aiohttp session is
+Each ``ChatKit`` owns one ``Portal`` (an event loop in a thread of its
+own) and one [`AsyncChatKit`][chatkit_async.AsyncChatKit] built *on* that loop, so the aiohttp session is
 born there. Every blocking method is a one-line hop through the portal into the async method of the
 same name; there is no second HTTP stack and no per-call ``asyncio.run``. That is why it works in a
 thread whose own loop is running (Jupyter) and from many threads at once.
@@ -34,9 +34,10 @@ T = TypeVar("T")
 
 
 class ChatKit:
-    """The blocking client for OpenAI's ChatKit API; the same surface as :class:`AsyncChatKit`.
+    """The blocking client for OpenAI's ChatKit API; the same surface as
+    [`AsyncChatKit`][chatkit_async.AsyncChatKit].
 
-    Use it as a context manager, or call :meth:`close` when done::
+    Use it as a context manager, or call [`close`][chatkit_async.ChatKit.close] when done:
 
         with ChatKit() as client:
             thread = client.threads.retrieve("cthr_123")
@@ -49,10 +50,11 @@ class ChatKit:
     ``OPENAI_PROJECT_ID``.
 
     It never hangs at the edges of a program: Ctrl-C in a call raises ``KeyboardInterrupt`` at
-    once and cancels the request; :meth:`close` with calls running in other threads makes them
-    raise :class:`~chatkit_async.ClientClosedError` at once; at interpreter exit, calls still in
-    flight in daemon threads are cancelled; and in a child made by ``os.fork()`` every call
-    raises :class:`~chatkit_async.ChatKitError` at once (make a new client there).
+    once and cancels the request; [`close`][chatkit_async.ChatKit.close] with calls running in other
+    threads makes them raise [`ClientClosedError`][chatkit_async.ClientClosedError] at once; at
+    interpreter exit, calls still in flight in daemon threads are cancelled; and in a child made by
+    ``os.fork()`` every call raises [`ChatKitError`][chatkit_async.ChatKitError] at once (make a new
+    client there).
 
     Args:
         api_key: The API key (default: ``OPENAI_API_KEY``). Never shown in a repr, error or log.
@@ -158,7 +160,8 @@ class ChatKit:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has been called (on this client, or on the one it derives from)."""
+        """Whether [`close`][chatkit_async.ChatKit.close] has been called (on this client, or on the
+        one it derives from)."""
         return self._closed or self._portal.closed
 
     def __repr__(self) -> str:
@@ -189,7 +192,7 @@ class ChatKit:
             default_headers: Merged over this client's default headers.
 
         Returns:
-            A new :class:`ChatKit`.
+            A new [`ChatKit`][chatkit_async.ChatKit].
 
         Raises:
             ClientClosedError: This client has been closed.
@@ -216,11 +219,12 @@ class ChatKit:
     def close(self) -> None:
         """Close the connection pool and stop the client's event loop thread. Safe to call twice.
 
-        Calls still running in other threads raise :class:`~chatkit_async.ClientClosedError` at
-        once (a request on the wire is cut, a wait before a retry ends), as do later calls;
-        ``close()`` returns within a few seconds whatever those calls were waiting for. A client
-        made by :meth:`with_options` closes only itself: the pool and the thread belong to the
-        client it was derived from.
+        Calls still running in other threads raise
+        [`ClientClosedError`][chatkit_async.ClientClosedError] at once (a request on the wire is
+        cut, a wait before a retry ends), as do later calls; ``close()`` returns within a few
+        seconds whatever those calls were waiting for. A client made by
+        [`with_options`][chatkit_async.ChatKit.with_options] closes only itself: the pool and the
+        thread belong to the client it was derived from.
         """
         if self._closed:
             return
@@ -247,7 +251,8 @@ class ChatKit:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        """Close the client (see :meth:`close`); exceptions of the block propagate.
+        """Close the client (see [`close`][chatkit_async.ChatKit.close]); exceptions of the block
+        propagate.
 
         Args:
             *exc_info: The exception of the ``with`` block, if any (unused).

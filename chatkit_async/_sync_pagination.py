@@ -1,4 +1,4 @@
-"""``SyncPaginator``: the blocking face of :class:`~chatkit_async.AsyncPaginator`.
+"""``SyncPaginator``: the blocking face of [`AsyncPaginator`][chatkit_async.AsyncPaginator].
 
 It owns no paging logic: the cursor rule, the loop guard and ``max_items`` all live in the async
 paginator it wraps. It only steps that paginator's page iterator through the client's portal, one
@@ -29,7 +29,7 @@ class SyncPaginator(Generic[T]):
 
     * ``for item in paginator`` yields every item across pages, fetching a page only when the
       previous one is used up.
-    * ``for page in paginator.pages()`` yields each :class:`~chatkit_async.types.Page`.
+    * ``for page in paginator.pages()`` yields each [`Page`][chatkit_async.types.Page].
     * ``paginator.first_page()`` fetches and returns just the first page.
 
     Each iteration starts a fresh walk from the original parameters. Breaking out of a loop (or
@@ -70,7 +70,7 @@ class SyncPaginator(Generic[T]):
         return _walk_items(_walk_pages(self._portal, self._paginator.pages(), self._owner))
 
     def pages(self) -> Iterator[Page[T]]:
-        """Iterate page by page (each a :class:`~chatkit_async.types.Page`), lazily.
+        """Iterate page by page (each a [`Page`][chatkit_async.types.Page]), lazily.
 
         Returns:
             An iterator of pages; each ``next()`` makes at most one request.
@@ -81,7 +81,7 @@ class SyncPaginator(Generic[T]):
         """Fetch just the first page.
 
         Returns:
-            The first :class:`~chatkit_async.types.Page`.
+            The first [`Page`][chatkit_async.types.Page].
 
         Raises:
             ClientClosedError: The client has been closed.

@@ -1,26 +1,28 @@
 """The transport: the only module that imports aiohttp.
 
 It owns one thing: turning a fully built request (method, absolute URL, headers, body bytes, timeout)
-into a :class:`RawResponse` (status, headers, body bytes), or into :class:`APIConnectionError` /
-:class:`APITimeoutError`. It knows nothing of the API's paths, models, errors or retries.
+into a ``RawResponse`` (status, headers, body bytes), or into
+[`APIConnectionError`][chatkit_async.APIConnectionError] /
+[`APITimeoutError`][chatkit_async.APITimeoutError]. It knows nothing of the API's paths, models,
+errors or retries.
 
 Lifecycle rules it enforces (each one a pitfall aiohttp users meet):
 
-* The :class:`aiohttp.ClientSession` is created lazily, inside the running event loop, on the first
+* The ``aiohttp.ClientSession`` is created lazily, inside the running event loop, on the first
   request; never in ``__init__`` (a session belongs to the loop it was born on).
 * A session passed in by the user is borrowed: used as is and never closed.
 * Use from a second event loop is refused with a clear message, instead of aiohttp's
   "Event loop is closed" or a hang.
-* Redirects are followed here (at most :data:`MAX_REDIRECTS`), so that credentials never travel to
+* Redirects are followed here (at most ``MAX_REDIRECTS``), so that credentials never travel to
   another origin: a cross-origin hop carries only the headers of
-  :func:`~chatkit_async._http.headers_for_other_origin` (no ``Authorization``, ``api-key``, cookie,
+  ``headers_for_other_origin`` (no ``Authorization``, ``api-key``, cookie,
   organization, project or ``default_headers``). A 303, and a 301/302 answering anything but GET or
   HEAD, is followed with a GET without a body. A loop, or a hop to a URL that is not http(s), ends
-  in an :class:`APIConnectionError` that is not retried.
+  in an [`APIConnectionError`][chatkit_async.APIConnectionError] that is not retried.
 * A failure says whether the request may have reached the server (``request_sent``), which decides
   whether a request that is not idempotent may be sent again.
 * A request on a closed transport, or one whose connection the closing of the pool cut, raises
-  :class:`ClientClosedError`.
+  [`ClientClosedError`][chatkit_async.ClientClosedError].
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class Transport:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`aclose` has run."""
+        """Whether ``aclose`` has run."""
         return self._closed
 
     def _get_session(self) -> aiohttp.ClientSession:

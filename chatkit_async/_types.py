@@ -1,13 +1,13 @@
 """Small shared typing helpers: the ``NOT_GIVEN`` sentinel and ``Unpack`` on every Python.
 
-This module owns the :data:`NOT_GIVEN` sentinel (for parameters where ``None`` is a meaningful
-value, or where "leave it out of the request" must differ from "send null"), and re-exports
-``Unpack`` from ``typing`` (3.11+) or ``typing_extensions`` (3.10), for the per-call options that
-every method takes as ``**options: Unpack[RequestOptions]``. It has no dependencies beyond the
-standard library (and ``typing_extensions`` on 3.10) and performs no I/O.
+This module owns the [`NOT_GIVEN`][chatkit_async.NOT_GIVEN] sentinel (for parameters where ``None``
+is a meaningful value, or where "leave it out of the request" must differ from "send null"), and
+re-exports ``Unpack`` from ``typing`` (3.11+) or ``typing_extensions`` (3.10), for the per-call
+options that every method takes as ``**options: Unpack[RequestOptions]``. It has no dependencies
+beyond the standard library (and ``typing_extensions`` on 3.10) and performs no I/O.
 
-Example:
-    A parameter that may be omitted entirely::
+Examples:
+    A parameter that may be omitted entirely:
 
         def list(*, after: NotGivenOr[str] = NOT_GIVEN) -> None:
             if after is NOT_GIVEN:  # mypy narrows ``after`` to ``str`` below
@@ -33,7 +33,7 @@ _T = TypeVar("_T")
 
 @final
 class NotGiven(enum.Enum):
-    """The type of :data:`NOT_GIVEN`, the "argument was not passed" marker.
+    """The type of [`NOT_GIVEN`][chatkit_async.NOT_GIVEN], the "argument was not passed" marker.
 
     It is a one-member enum rather than a plain class so that it is a true singleton (also across
     ``pickle`` and ``copy``) and so that type checkers narrow ``x is NOT_GIVEN`` /
@@ -66,8 +66,8 @@ def is_given(value: NotGivenOr[_T]) -> TypeGuard[_T]:
         value: The argument as received.
 
     Returns:
-        ``False`` exactly when ``value`` is :data:`NOT_GIVEN`; type checkers then treat ``value``
-        as its non-sentinel type in the ``True`` branch.
+        ``False`` exactly when ``value`` is [`NOT_GIVEN`][chatkit_async.NOT_GIVEN]; type checkers
+        then treat ``value`` as its non-sentinel type in the ``True`` branch.
     """
     return value is not NOT_GIVEN
 

@@ -1,11 +1,11 @@
 """What a JSON value must be for a model field: the strict kinds, and the typed mismatch error.
 
-Both decoders share this module: the readable cattrs hooks of :mod:`chatkit_async._converter` (the
-reference) and the generated functions of :mod:`chatkit_async._fastpath`. Keeping the kinds and
+Both decoders share this module: the readable cattrs hooks of ``chatkit_async._converter`` (the
+reference) and the generated functions of ``chatkit_async._fastpath``. Keeping the kinds and
 their wording here is what lets the two be compared: they accept the same values and name them the
 same way. It owns no decoding itself, imports neither cattrs nor the models, and performs no I/O.
 
-A wrong value is a :class:`WireTypeError` (a ``TypeError``, as cattrs expects of a hook) carrying
+A wrong value is a ``WireTypeError`` (a ``TypeError``, as cattrs expects of a hook) carrying
 what was expected and the JSON kind that came; the converter reads those attributes to write its
 message, never the message text.
 """

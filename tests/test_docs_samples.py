@@ -149,6 +149,7 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert (tmp_path / "site" / "reference" / "index.html").is_file()
+    _check_reference_is_complete(tmp_path / "site" / "reference")
     # The runnable markers are for the tests; readers never see them (mkdocs_hooks.py).
     shown = [
         page.relative_to(tmp_path)
@@ -156,3 +157,44 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         if re.search(r'<span class="c1"># runnable', page.read_text(encoding="utf-8"))
     ]
     assert shown == []
+
+
+def _public_methods(cls: type) -> list[str]:
+    return [
+        name
+        for name, member in vars(cls).items()
+        if not name.startswith("_") and (callable(member) or isinstance(member, property))
+    ]
+
+
+def _check_reference_is_complete(reference: Path) -> None:
+    """Every public class and method users call is documented in the API reference."""
+    import chatkit_async
+    import chatkit_async.bulk
+    import chatkit_async.testing
+    import chatkit_async.types
+    from chatkit_async.resources import sessions, threads
+
+    html = "\n".join(page.read_text(encoding="utf-8") for page in reference.rglob("*.html"))
+    anchors = set(re.findall(r'id="(chatkit_async[^"]*)"', html))
+    expected = set()
+    for module in (threads, sessions):
+        for name in module.__all__:
+            cls = getattr(module, name)
+            expected.add(f"{module.__name__}.{name}")
+            expected.update(f"{module.__name__}.{name}.{m}" for m in _public_methods(cls))
+    for name in ("AsyncChatKit", "ChatKit", "AsyncPaginator", "SyncPaginator", "APIResponse"):
+        cls = getattr(chatkit_async, name)
+        expected.add(f"chatkit_async.{name}")
+        expected.update(f"chatkit_async.{name}.{m}" for m in _public_methods(cls))
+    for module in (chatkit_async, chatkit_async.types, chatkit_async.bulk, chatkit_async.testing):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) or callable(value):
+                if module is chatkit_async and name in chatkit_async.types.__all__:
+                    name_id = f"chatkit_async.types.{name}"
+                else:
+                    name_id = f"{module.__name__}.{name}"
+                expected.add(name_id)
+    missing = sorted(expected - anchors)
+    assert missing == [], missing

@@ -9,19 +9,22 @@ async with AsyncChatKit() as client:
     print(report.threads_new, report.items_added, report.requests)
 ```
 
-* :func:`export` writes every thread with its items to JSON Lines; an interrupted export keeps its
-  complete lines in ``FILE.partial`` and ``resume=True`` continues it.
-* :func:`mirror` keeps a SQLite database in step with the account, fetching only what is new.
-* :func:`purge_user` deletes every thread of one user, and nobody else's.
+* [`export`][chatkit_async.bulk.export] writes every thread with its items to JSON Lines; an
+  interrupted export keeps its complete lines in ``FILE.partial`` and ``resume=True`` continues it.
+* [`mirror`][chatkit_async.bulk.mirror] keeps a SQLite database in step with the account, fetching
+  only what is new.
+* [`purge_user`][chatkit_async.bulk.purge_user] deletes every thread of one user, and nobody else's.
 
-Each takes an :class:`~chatkit_async.AsyncChatKit` and returns a frozen report (counts, requests,
+Each takes an [`AsyncChatKit`][chatkit_async.AsyncChatKit] and returns a frozen report (counts, requests,
 429s, seconds); ``export_sync``, ``mirror_sync`` and ``purge_user_sync`` do the same from a blocking
-:class:`~chatkit_async.ChatKit`. Every request of a job goes through one
-:class:`AdaptiveLimiter`: a 429 pauses the whole job for the wait the server asked for and halves
-the requests in flight, sustained success grows them back up to ``concurrency``, and the server's
-``x-ratelimit-*`` headers set the pace. Errors are :class:`~chatkit_async.ChatKitError` subclasses:
-:class:`JobInterrupted` when a request failed for good (what was done is kept), and
-:class:`ExportFileError` / :class:`MirrorDatabaseError` for the files.
+[`ChatKit`][chatkit_async.ChatKit]. Every request of a job goes through one
+[`AdaptiveLimiter`][chatkit_async.bulk.AdaptiveLimiter]: a 429 pauses the whole job for the wait the
+server asked for and halves the requests in flight, sustained success grows them back up to
+``concurrency``, and the server's ``x-ratelimit-*`` headers set the pace. Errors are
+[`ChatKitError`][chatkit_async.ChatKitError] subclasses:
+[`JobInterrupted`][chatkit_async.bulk.JobInterrupted] when a request failed for good (what was done
+is kept), and [`ExportFileError`][chatkit_async.bulk.ExportFileError] /
+[`MirrorDatabaseError`][chatkit_async.bulk.MirrorDatabaseError] for the files.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The one door from the blocking client into a bulk job: :func:`run_blocking`.
+"""The one door from the blocking client into a bulk job: ``run_blocking``.
 
-This module owns the only code of :mod:`chatkit_async.bulk` that calls into a
-:class:`~chatkit_async.ChatKit`: it hands the async job to the client's ``_run_with_core`` seam,
+This module owns the only code of [`chatkit_async.bulk`][chatkit_async.bulk] that calls into a
+[`ChatKit`][chatkit_async.ChatKit]: it hands the async job to the client's ``_run_with_core`` seam,
 which runs it with the async core on the client's event loop thread. Each ``*_sync`` function calls
 the async job through it. It does nothing else.
 """

@@ -1,10 +1,11 @@
 """What the bulk jobs share: their errors, progress events, report fields and page walks.
 
-This module owns the bulk jobs' exception classes (:class:`BulkJobError` and its children), the
-progress event (:class:`JobProgress`), the fields every report has (:class:`JobReport`), and the two
-page walks every job makes through its :class:`~._runner.RequestRunner`: the thread listing and one
-thread's items. The walks request one page at a time, so a 429 in the middle of a walk resends that
-page only. It does no file or database work.
+This module owns the bulk jobs' exception classes ([`BulkJobError`][chatkit_async.bulk.BulkJobError]
+and its children), the progress event ([`JobProgress`][chatkit_async.bulk.JobProgress]), the fields
+every report has ([`JobReport`][chatkit_async.bulk.JobReport]), and the two page walks every job
+makes through its ``RequestRunner``: the thread listing and one thread's items. The walks request
+one page at a time, so a 429 in the middle of a walk resends that page only. It does no file or
+database work.
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ class JobInterrupted(BulkJobError):
 
     Whatever the job had finished is kept (the export's complete lines in its partial file, the
     mirror's committed threads, the purge's deletions), and running the job again continues from
-    there. The error that stopped it is :attr:`cause` (also ``__cause__``): e.g. an
-    :class:`~chatkit_async.APIConnectionError` after a network outage longer than the retries.
+    there. The error that stopped it is ``cause`` (also ``__cause__``): e.g. an
+    [`APIConnectionError`][chatkit_async.APIConnectionError] after a network outage longer than the
+    retries.
 
     Attributes:
         cause: The error that stopped the job.

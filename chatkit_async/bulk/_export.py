@@ -1,14 +1,15 @@
 """The export job: every thread with all of its items, one JSON line per thread, resumable.
 
-This module owns :func:`export` (and :func:`export_sync`), its report, and the export's files:
+This module owns [`export`][chatkit_async.bulk.export] (and
+[`export_sync`][chatkit_async.bulk.export_sync]), its report, and the export's files:
 
 * One task walks the thread listing page by page; for each thread it starts a task that fetches
   that thread's items (oldest first), at most ``2 * concurrency`` threads ahead of the writer, so
   memory stays bounded however large the account is. Every request goes through the job's
-  :class:`~._runner.RequestRunner` (the adaptive limiter, the job's own retries and counts).
+  ``RequestRunner`` (the adaptive limiter, the job's own retries and counts).
 * The writer takes the threads in listing order and writes one line per thread,
-  ``{"thread": {...}, "items": [...]}``, in the exact wire form (:func:`chatkit_async.to_dict`),
-  so concurrency 1 and 32 give byte-identical files.
+  ``{"thread": {...}, "items": [...]}``, in the exact wire form
+  ([`chatkit_async.to_dict`][chatkit_async.to_dict]), so concurrency 1 and 32 give byte-identical files.
 * Lines go to ``FILE.partial`` beside the destination, each with one ``write`` system call as soon
   as its thread is complete: whatever stops the process (Ctrl-C, SIGTERM, an outage longer than the
   retries, SIGKILL), every complete line is already in the partial file. Only a complete export
@@ -80,7 +81,8 @@ class ExportReport(JobReport):
         threads: Threads written by this run.
         items: Items written by this run.
         kept: Threads kept from the partial file (or the previous export) that was resumed.
-        complete: Whether the export reached the end (``False`` in a :class:`JobInterrupted`).
+        complete: Whether the export reached the end (``False`` in a
+            [`JobInterrupted`][chatkit_async.bulk.JobInterrupted]).
     """
 
     path: Path | None
@@ -375,9 +377,10 @@ async def export(
     """Export every thread (or one user's) with all of its items to JSON Lines.
 
     Each line is ``{"thread": {...}, "items": [...]}`` with the items oldest first, both exactly
-    as the API sent them. A path is written through ``FILE.partial`` (see :func:`partial_path`)
-    and appears atomically once complete; if the job stops before (an error, a cancellation, a
-    kill), the partial file keeps every complete line and ``resume=True`` continues from it.
+    as the API sent them. A path is written through ``FILE.partial`` (see
+    [`partial_path`][chatkit_async.bulk.partial_path]) and appears atomically once complete; if the
+    job stops before (an error, a cancellation, a kill), the partial file keeps every complete line
+    and ``resume=True`` continues from it.
 
     Args:
         client: An open client. Its ``max_retries`` bounds the job's retries of connection
@@ -389,7 +392,7 @@ async def export(
         concurrency: The most requests in flight at once (the limiter's ceiling).
         resume: Continue ``FILE.partial`` if there is one, else the complete ``FILE``: keep its
             lines and export only the threads it does not hold.
-        progress: Called with a :class:`JobProgress` after each thread.
+        progress: Called with a [`JobProgress`][chatkit_async.bulk.JobProgress] after each thread.
         limiter: A limiter to use instead of a new ``AdaptiveLimiter(concurrency)``.
 
     Returns:
@@ -508,11 +511,12 @@ def export_sync(
     progress: ProgressCallback | None = None,
     limiter: AdaptiveLimiter | None = None,
 ) -> ExportReport:
-    """The blocking :func:`export`, for a :class:`~chatkit_async.ChatKit` client.
+    """The blocking [`export`][chatkit_async.bulk.export], for a [`ChatKit`][chatkit_async.ChatKit]
+    client.
 
     It runs on the client's event loop thread (where ``progress`` is called too); Ctrl-C cancels
     it there, and the partial file keeps every complete line. Arguments, result and errors are
-    those of :func:`export`.
+    those of [`export`][chatkit_async.bulk.export].
     """
     return run_blocking(
         client,

@@ -1,12 +1,15 @@
 """How fast a bulk job may send: the adaptive limiter, pure bookkeeping over an injected clock.
 
-This module owns :class:`AdaptiveLimiter` and the parsing of OpenAI's rate-limit headers. It performs
-no I/O, never sleeps and knows nothing of asyncio: the job's request runner
-(:mod:`chatkit_async.bulk._runner`) asks it before each request (:meth:`AdaptiveLimiter.has_slot`,
-:meth:`AdaptiveLimiter.delay`, :meth:`AdaptiveLimiter.start`) and tells it how each request ended
-(:meth:`AdaptiveLimiter.on_success`, :meth:`AdaptiveLimiter.on_rate_limited`,
-:meth:`AdaptiveLimiter.on_failure`). Every method takes ``now`` explicitly, so the tests drive it
-with plain numbers.
+This module owns [`AdaptiveLimiter`][chatkit_async.bulk.AdaptiveLimiter] and the parsing of OpenAI's
+rate-limit headers. It performs no I/O, never sleeps and knows nothing of asyncio: the job's request
+runner (``chatkit_async.bulk._runner``) asks it before each request
+([`AdaptiveLimiter.has_slot`][chatkit_async.bulk.AdaptiveLimiter.has_slot],
+[`AdaptiveLimiter.delay`][chatkit_async.bulk.AdaptiveLimiter.delay],
+[`AdaptiveLimiter.start`][chatkit_async.bulk.AdaptiveLimiter.start]) and tells it how each request
+ended ([`AdaptiveLimiter.on_success`][chatkit_async.bulk.AdaptiveLimiter.on_success],
+[`AdaptiveLimiter.on_rate_limited`][chatkit_async.bulk.AdaptiveLimiter.on_rate_limited],
+[`AdaptiveLimiter.on_failure`][chatkit_async.bulk.AdaptiveLimiter.on_failure]). Every method takes
+``now`` explicitly, so the tests drive it with plain numbers.
 
 Three controls, because one is not enough:
 
@@ -243,7 +246,8 @@ class AdaptiveLimiter:
     def delay(self, now: float) -> float:
         """Seconds to wait before the next request may start (0 when it may start now).
 
-        The window is not part of it: check :meth:`has_slot` as well.
+        The window is not part of it: check
+        [`has_slot`][chatkit_async.bulk.AdaptiveLimiter.has_slot] as well.
 
         Args:
             now: The clock now.
@@ -270,7 +274,8 @@ class AdaptiveLimiter:
             A ticket to hand back with the request's outcome.
 
         Raises:
-            RuntimeError: The window is full (call :meth:`has_slot` first).
+            RuntimeError: The window is full (call
+                [`has_slot`][chatkit_async.bulk.AdaptiveLimiter.has_slot] first).
         """
         if not self.has_slot():
             raise RuntimeError("no free slot: wait for a request to finish")
@@ -287,7 +292,7 @@ class AdaptiveLimiter:
         """Record a request answered without a 429 (a success, or an error that is not about load).
 
         Args:
-            ticket: What :meth:`start` returned for it.
+            ticket: What [`start`][chatkit_async.bulk.AdaptiveLimiter.start] returned for it.
             now: The clock now.
             headers: The response's headers, to learn the server's rate from.
         """
@@ -320,7 +325,8 @@ class AdaptiveLimiter:
         """Record a 429: pause the job, and shrink the window and the pace once per event.
 
         Args:
-            ticket: What :meth:`start` returned for the refused request.
+            ticket: What [`start`][chatkit_async.bulk.AdaptiveLimiter.start] returned for the
+                refused request.
             now: The clock now.
             retry_after: The wait the server asked for, in seconds, if it said.
             headers: The 429's headers.
@@ -357,7 +363,7 @@ class AdaptiveLimiter:
         cancellation): it only frees its slot.
 
         Args:
-            ticket: What :meth:`start` returned for it.
+            ticket: What [`start`][chatkit_async.bulk.AdaptiveLimiter.start] returned for it.
             now: The clock now.
         """
         del ticket, now

@@ -1,6 +1,7 @@
 """The mirror job: keep a SQLite database in step with the account, incrementally and durably.
 
-This module owns :func:`mirror` (and :func:`mirror_sync`) and its report. A run:
+This module owns [`mirror`][chatkit_async.bulk.mirror] (and
+[`mirror_sync`][chatkit_async.bulk.mirror_sync]) and its report. A run:
 
 1. walks the thread listing (all threads, or one user's) page by page, and looks each page's
    threads up in the database in one query;
@@ -8,9 +9,9 @@ This module owns :func:`mirror` (and :func:`mirror_sync`) and its report. A run:
    ``order=asc``; a new thread, or every thread with ``full=True``, from the start), at most
    ``2 * concurrency`` threads at a time, every request through the job's limiter;
 3. commits each thread's row, its new items and its cursor in one transaction
-   (:meth:`~._mirror_db.MirrorDatabase.apply`), through one writer that sends several such
+   (``apply``), through one writer that sends several such
    transactions to the database's thread at a time. A thread with more than
-   :data:`CHUNK_ITEMS` new items is committed in chunks of that size, each with the cursor of its
+   ``CHUNK_ITEMS`` new items is committed in chunks of that size, each with the cursor of its
    last item, so memory stays bounded however large a thread is; a stop between two chunks
    leaves the thread with a prefix of its items, which the next run continues;
 4. once the listing is complete and every thread is stored, marks the stored threads the listing
@@ -86,7 +87,8 @@ class MirrorReport(JobReport):
         items_added: Items stored for the first time.
         items_updated: Stored items whose content changed (only a ``full`` run can see one).
         rows_written: Rows inserted, updated or deleted (0 when nothing changed).
-        complete: Whether the run reached its end (``False`` in a :class:`JobInterrupted`).
+        complete: Whether the run reached its end (``False`` in a
+            [`JobInterrupted`][chatkit_async.bulk.JobInterrupted]).
     """
 
     database: Path
@@ -454,7 +456,7 @@ async def mirror(
             them with ``removed_at``.
         full: Fetch every thread's items from the start (rows are still compared: only
             differences are written).
-        progress: Called with a :class:`JobProgress` after each thread.
+        progress: Called with a [`JobProgress`][chatkit_async.bulk.JobProgress] after each thread.
         limiter: A limiter to use instead of a new ``AdaptiveLimiter(concurrency)``.
 
     Returns:
@@ -559,11 +561,12 @@ def mirror_sync(
     progress: ProgressCallback | None = None,
     limiter: AdaptiveLimiter | None = None,
 ) -> MirrorReport:
-    """The blocking :func:`mirror`, for a :class:`~chatkit_async.ChatKit` client.
+    """The blocking [`mirror`][chatkit_async.bulk.mirror], for a [`ChatKit`][chatkit_async.ChatKit]
+    client.
 
     It runs on the client's event loop thread (where ``progress`` is called too); Ctrl-C cancels
     it there, after the transaction in progress. Arguments, result and errors are those of
-    :func:`mirror`.
+    [`mirror`][chatkit_async.bulk.mirror].
     """
     return run_blocking(
         client,

@@ -1,6 +1,6 @@
 """The mirror's SQLite database: its schema and every statement the mirror job runs on it.
 
-This module owns :class:`MirrorDatabase`. It is synchronous and does no network I/O; the mirror job
+This module owns ``MirrorDatabase``. It is synchronous and does no network I/O; the mirror job
 calls it from one worker thread, one call at a time. The schema is the public contract of
 ``API.md``:
 
@@ -14,7 +14,7 @@ item stored, which the next run fetches after. Two indexes serve the job and the
 (items by thread, threads by user). ``PRAGMA user_version`` marks the file as a mirror of this
 layout (version 1).
 
-Every change is one transaction (:meth:`MirrorDatabase.apply`): a thread's row, a chunk of its items
+Every change is one transaction (``MirrorDatabase.apply``): a thread's row, a chunk of its items
 and its cursor together, so the database is consistent after a stop at any point, a kill
 included: each thread holds exactly the items up to its cursor, or none. Rows are compared before
 they are written, so applying what is already stored changes nothing. The journal is WAL (readers

@@ -1,7 +1,8 @@
 """The purge job: delete every thread of one user (GDPR erasure), and nobody else's.
 
-This module owns :func:`purge_user` (and :func:`purge_user_sync`) and its report. A purge runs in two
-steps, so that a caller can confirm in between:
+This module owns [`purge_user`][chatkit_async.bulk.purge_user] (and
+[`purge_user_sync`][chatkit_async.bulk.purge_user_sync]) and its report. A purge runs in two steps,
+so that a caller can confirm in between:
 
 * It lists the user's threads (the server's user filter) to the end *before* deleting anything, so
   deleting never disturbs the listing's cursors. A thread whose ``user`` is not the one asked for
@@ -77,7 +78,8 @@ class PurgeReport(JobReport):
         already_gone: Ids that no longer existed when their deletion was sent (404).
         failed: Threads that could not be deleted.
         ignored: Threads of other users that the listing returned anyway (never touched).
-        complete: Whether the listing reached its end (``False`` in a :class:`JobInterrupted`).
+        complete: Whether the listing reached its end (``False`` in a
+            [`JobInterrupted`][chatkit_async.bulk.JobInterrupted]).
     """
 
     user: str
@@ -145,7 +147,7 @@ async def purge_user(
             none matched); deleting goes ahead only if it returns (or, for a coroutine
             function, its awaitable gives) ``True``.
         concurrency: The most requests in flight at once (the limiter's ceiling).
-        progress: Called with a :class:`JobProgress` after each deletion.
+        progress: Called with a [`JobProgress`][chatkit_async.bulk.JobProgress] after each deletion.
         limiter: A limiter to use instead of a new ``AdaptiveLimiter(concurrency)``.
 
     Returns:
@@ -260,10 +262,11 @@ def purge_user_sync(
     progress: ProgressCallback | None = None,
     limiter: AdaptiveLimiter | None = None,
 ) -> PurgeReport:
-    """The blocking :func:`purge_user`, for a :class:`~chatkit_async.ChatKit` client.
+    """The blocking [`purge_user`][chatkit_async.bulk.purge_user], for a
+    [`ChatKit`][chatkit_async.ChatKit] client.
 
     It runs on the client's event loop thread (``confirm`` and ``progress`` are called there).
-    Arguments, result and errors are those of :func:`purge_user`.
+    Arguments, result and errors are those of [`purge_user`][chatkit_async.bulk.purge_user].
     """
     return run_blocking(
         client,

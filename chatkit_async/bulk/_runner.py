@@ -1,18 +1,18 @@
 """Every HTTP request of a bulk job goes through here: limited, counted, and retried by the job.
 
-This module owns :class:`RequestRunner`. A job hands it a function that sends one request through a
+This module owns ``RequestRunner``. A job hands it a function that sends one request through a
 client whose own retries are off (``client.with_options(max_retries=0)``), so that every answer,
 429s included, reaches the job at once instead of being waited out inside the SDK:
 
-* before sending, it waits for the :class:`~._limiter.AdaptiveLimiter` (a free slot in the window,
-  the end of a job-wide pause, the pace), one request at a time in arrival order;
-* it counts every request it sends (:attr:`JobCounters.requests`) and every 429
-  (:attr:`JobCounters.rate_limited`);
+* before sending, it waits for the [`AdaptiveLimiter`][chatkit_async.bulk.AdaptiveLimiter] (a free
+  slot in the window, the end of a job-wide pause, the pace), one request at a time in arrival order;
+* it counts every request it sends (``JobCounters.requests``) and every 429
+  (``JobCounters.rate_limited``);
 * a 429 goes back to the limiter (which pauses the whole job) and the request is sent again, up to
-  :data:`MAX_RATE_LIMITED_ATTEMPTS` times in a row; a 429 whose ``code`` is
+  ``MAX_RATE_LIMITED_ATTEMPTS`` times in a row; a 429 whose ``code`` is
   ``insufficient_quota``, or that says ``x-should-retry: false``, or that asks for a longer wait
   than the retry policy honours, is raised at once;
-* connection errors, timeouts, 408, 409 and 5xx (as :func:`~chatkit_async._http.should_retry_response`
+* connection errors, timeouts, 408, 409 and 5xx (as ``should_retry_response``
   decides) are retried with the retry policy's backoff, up to the *original* client's
   ``max_retries``; they do not pause the other requests.
 
@@ -118,7 +118,7 @@ class RequestRunner:
 
         Raises:
             APIStatusError: An error status that is not retried, or still there after the
-                retries (a 429 after :data:`MAX_RATE_LIMITED_ATTEMPTS` refusals in a row).
+                retries (a 429 after ``MAX_RATE_LIMITED_ATTEMPTS`` refusals in a row).
             APIConnectionError: The connection failed, or timed out, on every attempt.
         """
         limiter = self.limiter

@@ -1,23 +1,23 @@
 """What every resource is built from: the endpoint value, the requester and the list query.
 
-A resource method does two things: check its arguments and say which :class:`Endpoint` to call
+A resource method does two things: check its arguments and say which ``Endpoint`` to call
 (method, path, query, body, what the body decodes into, whether it may be sent twice). It gets what
-it needs to call one through its constructor: an async resource a :class:`Requester` (the client's
-send pipeline), a blocking twin a :class:`~chatkit_async._types.BlockingCaller` (the client's
+it needs to call one through its constructor: an async resource a ``Requester`` (the client's
+send pipeline), a blocking twin a ``BlockingCaller`` (the client's
 portal) and the async
 resource it mirrors. No resource imports a client, so the dependencies only point down.
 
-Also here, because it is ChatKit's and not HTTP's: :func:`build_list_query`, the validated query of
+Also here, because it is ChatKit's and not HTTP's: ``build_list_query``, the validated query of
 the two list endpoints.
 
 Where a change goes:
 
 * **A new endpoint** of an existing resource: a module-level function returning its
-  :class:`Endpoint` (validation included), then one method per face (async, async raw, blocking,
+  ``Endpoint`` (validation included), then one method per face (async, async raw, blocking,
   blocking raw), each a line or two that calls it; the parity tests fail until all four exist with
   the same parameters and ``Args``.
 * **A new resource**: a module beside ``threads.py``, its classes built by both clients.
-* **A new per-call option**: :class:`~chatkit_async._options.RequestOptions` and the send pipeline
+* **A new per-call option**: [`RequestOptions`][chatkit_async.RequestOptions] and the send pipeline
   (``AsyncChatKit._request``); no method signature changes.
 
 This module performs no I/O.
@@ -90,7 +90,7 @@ class Endpoint(Generic[T]):
 
 
 class Requester(Protocol):
-    """Sends an :class:`Endpoint` with per-call options; the client's send pipeline is one."""
+    """Sends an ``Endpoint`` with per-call options; the client's send pipeline is one."""
 
     def __call__(
         self, endpoint: Endpoint[T], options: RequestOptions, /
@@ -118,8 +118,8 @@ def build_list_query(
 ) -> dict[str, str]:
     """Validate the list endpoints' parameters and render them as query-string values.
 
-    Parameters that are :data:`NOT_GIVEN` or ``None`` are left out, so the server's defaults
-    apply. Validation happens here, before anything is sent.
+    Parameters that are [`NOT_GIVEN`][chatkit_async.NOT_GIVEN] or ``None`` are left out, so the
+    server's defaults apply. Validation happens here, before anything is sent.
 
     Args:
         after: Cursor: return items after this id. A non-empty string.

@@ -1,8 +1,8 @@
 """``client.sessions``: create and cancel ChatKit sessions.
 
 Each endpoint is written once, as a module-level function that checks its arguments and returns the
-:class:`~chatkit_async.resources._base.Endpoint` to call; the four faces (async, async raw, blocking,
-blocking raw) are thin, as in :mod:`chatkit_async.resources.threads`. ``sessions.create`` is the
+``Endpoint`` to call; the four faces (async, async raw, blocking,
+blocking raw) are thin, as in ``chatkit_async.resources.threads``. ``sessions.create`` is the
 API's one call that is not idempotent: its endpoint says so, and the send pipeline then retries it
 only when the server certainly did not process it.
 """
@@ -69,7 +69,7 @@ class AsyncSessions:
 
     @property
     def with_raw_response(self) -> AsyncSessionsWithRawResponse:
-        """The same methods, returning :class:`~chatkit_async.APIResponse` (status, headers,
+        """The same methods, returning [`APIResponse`][chatkit_async.APIResponse] (status, headers,
         request id) instead of the decoded model."""
         return self._raw
 
@@ -95,7 +95,7 @@ class AsyncSessions:
             chatkit_configuration: Feature overrides (titling, uploads, history).
             expires_after: Lifetime, ``{"anchor": "created_at", "seconds": 1..600}``.
             rate_limits: Request limits, ``{"max_requests_per_1_minute": N}``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body`` (merged into the JSON body).
 
         Returns:
@@ -115,7 +115,7 @@ class AsyncSessions:
 
         Args:
             session_id: The session's id, e.g. ``cksess_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
@@ -159,11 +159,11 @@ class AsyncSessionsWithRawResponse:
             chatkit_configuration: Feature overrides (titling, uploads, history).
             expires_after: Lifetime, ``{"anchor": "created_at", "seconds": 1..600}``.
             rate_limits: Request limits, ``{"max_requests_per_1_minute": N}``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body`` (merged into the JSON body).
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.ChatSession`.
+            The response; ``parse()`` gives the [`ChatSession`][chatkit_async.types.ChatSession].
         """
         endpoint = _create(user, workflow, chatkit_configuration, expires_after, rate_limits)
         return await self._request(endpoint, options)
@@ -175,11 +175,11 @@ class AsyncSessionsWithRawResponse:
 
         Args:
             session_id: The session's id, e.g. ``cksess_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.ChatSession`.
+            The response; ``parse()`` gives the [`ChatSession`][chatkit_async.types.ChatSession].
         """
         return await self._request(_cancel(session_id), options)
 
@@ -187,8 +187,9 @@ class AsyncSessionsWithRawResponse:
 class Sessions:
     """Operations on ChatKit sessions; reach it as ``client.sessions`` of a blocking ``ChatKit``.
 
-    Each method runs the :class:`AsyncSessions` method of the same name on the client's event
-    loop thread and waits for its result; signatures, validation and errors are the same.
+    Each method runs the [`AsyncSessions`][chatkit_async.resources.sessions.AsyncSessions] method of
+    the same name on the client's event loop thread and waits for its result; signatures, validation
+    and errors are the same.
     """
 
     def __init__(self, sessions: AsyncSessions, portal: BlockingCaller) -> None:
@@ -204,7 +205,7 @@ class Sessions:
 
     @property
     def with_raw_response(self) -> SessionsWithRawResponse:
-        """The same methods, returning :class:`~chatkit_async.APIResponse` (status, headers,
+        """The same methods, returning [`APIResponse`][chatkit_async.APIResponse] (status, headers,
         request id) instead of the decoded model."""
         return self._raw
 
@@ -218,7 +219,8 @@ class Sessions:
         rate_limits: NotGivenOr[RateLimitsParam] = NOT_GIVEN,
         **options: Unpack[RequestOptions],
     ) -> ChatSession:
-        """Create a ChatKit session (blocking :meth:`AsyncSessions.create`).
+        """Create a ChatKit session (blocking
+        [`AsyncSessions.create`][chatkit_async.resources.sessions.AsyncSessions.create]).
 
         Args:
             user: The end user's identifier (non-empty).
@@ -226,7 +228,7 @@ class Sessions:
             chatkit_configuration: Feature overrides (titling, uploads, history).
             expires_after: Lifetime, ``{"anchor": "created_at", "seconds": 1..600}``.
             rate_limits: Request limits, ``{"max_requests_per_1_minute": N}``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body`` (merged into the JSON body).
 
         Returns:
@@ -244,11 +246,12 @@ class Sessions:
         return self._portal.call(call)
 
     def cancel(self, session_id: str, **options: Unpack[RequestOptions]) -> ChatSession:
-        """Cancel a session (blocking :meth:`AsyncSessions.cancel`).
+        """Cancel a session (blocking
+        [`AsyncSessions.cancel`][chatkit_async.resources.sessions.AsyncSessions.cancel]).
 
         Args:
             session_id: The session's id, e.g. ``cksess_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
@@ -259,7 +262,9 @@ class Sessions:
 
 class SessionsWithRawResponse:
     """``client.sessions.with_raw_response`` of a blocking client: each method returns an
-    ``APIResponse``; each is a blocking :class:`AsyncSessionsWithRawResponse` method.
+    ``APIResponse``; each is a blocking
+    [`AsyncSessionsWithRawResponse`][chatkit_async.resources.sessions.AsyncSessionsWithRawResponse]
+    method.
     """
 
     def __init__(self, raw: AsyncSessionsWithRawResponse, portal: BlockingCaller) -> None:
@@ -290,11 +295,11 @@ class SessionsWithRawResponse:
             chatkit_configuration: Feature overrides (titling, uploads, history).
             expires_after: Lifetime, ``{"anchor": "created_at", "seconds": 1..600}``.
             rate_limits: Request limits, ``{"max_requests_per_1_minute": N}``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body`` (merged into the JSON body).
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.ChatSession`.
+            The response; ``parse()`` gives the [`ChatSession`][chatkit_async.types.ChatSession].
         """
         call = partial(
             self._async.create,
@@ -314,10 +319,10 @@ class SessionsWithRawResponse:
 
         Args:
             session_id: The session's id, e.g. ``cksess_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.ChatSession`.
+            The response; ``parse()`` gives the [`ChatSession`][chatkit_async.types.ChatSession].
         """
         return self._portal.call(partial(self._async.cancel, session_id, **options))

@@ -1,11 +1,11 @@
 """``client.threads``: retrieve, list, delete and list the items of ChatKit threads.
 
 Each endpoint is written once, as a module-level function that checks its arguments and returns the
-:class:`~chatkit_async.resources._base.Endpoint` to call. The four faces are thin: ``AsyncThreads``
+``Endpoint`` to call. The four faces are thin: ``AsyncThreads``
 sends it and parses the answer, ``AsyncThreadsWithRawResponse`` sends it and returns the response,
 and the blocking ``Threads`` and ``ThreadsWithRawResponse`` hop through the client's portal into
 the async method of the same name (a parity test keeps the four in step). Every method also takes
-the per-call options of :class:`~chatkit_async.RequestOptions`.
+the per-call options of [`RequestOptions`][chatkit_async.RequestOptions].
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class AsyncThreads:
 
     @property
     def with_raw_response(self) -> AsyncThreadsWithRawResponse:
-        """The same methods, returning :class:`~chatkit_async.APIResponse` (status, headers,
+        """The same methods, returning [`APIResponse`][chatkit_async.APIResponse] (status, headers,
         request id) instead of the decoded model."""
         return self._raw
 
@@ -73,7 +73,7 @@ class AsyncThreads:
 
         Args:
             thread_id: The thread's id, e.g. ``cthr_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
@@ -112,11 +112,12 @@ class AsyncThreads:
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             user: Only threads of this user (1 to 512 characters).
             max_items: Stop after this many threads in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            An :class:`~chatkit_async.AsyncPaginator` of :class:`~chatkit_async.types.Thread`.
+            An [`AsyncPaginator`][chatkit_async.AsyncPaginator] of
+            [`Thread`][chatkit_async.types.Thread].
 
         Raises:
             ValueError: A parameter is out of range, or ``after`` and ``before`` were both given
@@ -136,7 +137,7 @@ class AsyncThreads:
 
         Args:
             thread_id: The thread's id.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
@@ -164,7 +165,7 @@ class AsyncThreads:
         """List the items of a thread, lazily, across pages.
 
         Returns a paginator at once, without any request. Items of a type this SDK does not know
-        arrive as :class:`~chatkit_async.types.UnknownItem`; they never stop the walk.
+        arrive as [`UnknownItem`][chatkit_async.types.UnknownItem]; they never stop the walk.
 
         Args:
             thread_id: The thread's id.
@@ -173,11 +174,11 @@ class AsyncThreads:
             limit: Page size, 0 to 100 (server default 20).
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             max_items: Stop after this many items in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            An :class:`~chatkit_async.AsyncPaginator` of :data:`~chatkit_async.types.ThreadItem`.
+            An [`AsyncPaginator`][chatkit_async.AsyncPaginator] of ``ThreadItem``.
 
         Raises:
             ValueError: ``thread_id`` is not a valid id, or a parameter is out of range (raised
@@ -198,7 +199,7 @@ class AsyncThreadsWithRawResponse:
     """``client.threads.with_raw_response``: each method returns an ``APIResponse``.
 
     ``list`` and ``list_items`` return the raw response of the first page; its ``parse()`` gives
-    a :class:`~chatkit_async.types.Page`.
+    a [`Page`][chatkit_async.types.Page].
     """
 
     def __init__(self, request: Requester) -> None:
@@ -216,11 +217,11 @@ class AsyncThreadsWithRawResponse:
 
         Args:
             thread_id: The thread's id, e.g. ``cthr_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.Thread`.
+            The response; ``parse()`` gives the [`Thread`][chatkit_async.types.Thread].
         """
         return await self._request(_retrieve(thread_id), options)
 
@@ -244,11 +245,11 @@ class AsyncThreadsWithRawResponse:
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             user: Only threads of this user (1 to 512 characters).
             max_items: Stop after this many threads in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            The response of the first page; ``parse()`` gives a :class:`~chatkit_async.types.Page`.
+            The response of the first page; ``parse()`` gives a [`Page`][chatkit_async.types.Page].
         """
         query = build_list_query(after=after, before=before, limit=limit, order=order, user=user)
         check_max_items(max_items)
@@ -261,11 +262,11 @@ class AsyncThreadsWithRawResponse:
 
         Args:
             thread_id: The thread's id.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.ThreadDeleted`.
+            The response; ``parse()`` gives the [`ThreadDeleted`][chatkit_async.types.ThreadDeleted].
         """
         return await self._request(_delete(thread_id), options)
 
@@ -289,11 +290,11 @@ class AsyncThreadsWithRawResponse:
             limit: Page size, 0 to 100 (server default 20).
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             max_items: Stop after this many items in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            The response of the first page; ``parse()`` gives a :class:`~chatkit_async.types.Page`.
+            The response of the first page; ``parse()`` gives a [`Page`][chatkit_async.types.Page].
         """
         path = f"{_thread_path(thread_id)}/items"
         query = build_list_query(after=after, before=before, limit=limit, order=order)
@@ -304,8 +305,9 @@ class AsyncThreadsWithRawResponse:
 class Threads:
     """Operations on ChatKit threads; reach it as ``client.threads`` of a blocking ``ChatKit``.
 
-    Each method runs the :class:`AsyncThreads` method of the same name on the client's event loop
-    thread and waits for its result; signatures, validation and errors are the same.
+    Each method runs the [`AsyncThreads`][chatkit_async.resources.threads.AsyncThreads] method of
+    the same name on the client's event loop thread and waits for its result; signatures, validation
+    and errors are the same.
     """
 
     def __init__(
@@ -325,16 +327,17 @@ class Threads:
 
     @property
     def with_raw_response(self) -> ThreadsWithRawResponse:
-        """The same methods, returning :class:`~chatkit_async.APIResponse` (status, headers,
+        """The same methods, returning [`APIResponse`][chatkit_async.APIResponse] (status, headers,
         request id) instead of the decoded model."""
         return self._raw
 
     def retrieve(self, thread_id: str, **options: Unpack[RequestOptions]) -> Thread:
-        """Fetch one thread (blocking :meth:`AsyncThreads.retrieve`).
+        """Fetch one thread (blocking
+        [`AsyncThreads.retrieve`][chatkit_async.resources.threads.AsyncThreads.retrieve]).
 
         Args:
             thread_id: The thread's id, e.g. ``cthr_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
@@ -353,7 +356,8 @@ class Threads:
         max_items: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> SyncPaginator[Thread]:
-        """List threads, lazily, across pages (blocking :meth:`AsyncThreads.list`).
+        """List threads, lazily, across pages (blocking
+        [`AsyncThreads.list`][chatkit_async.resources.threads.AsyncThreads.list]).
 
         ``for thread in ...`` yields every thread; ``.pages()`` yields each page;
         ``.first_page()`` gives the first page. Creating the paginator sends nothing.
@@ -365,11 +369,11 @@ class Threads:
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             user: Only threads of this user (1 to 512 characters).
             max_items: Stop after this many threads in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            A :class:`~chatkit_async.SyncPaginator` of :class:`~chatkit_async.types.Thread`.
+            A [`SyncPaginator`][chatkit_async.SyncPaginator] of [`Thread`][chatkit_async.types.Thread].
         """
         paginator = self._async.list(
             after=after,
@@ -383,11 +387,12 @@ class Threads:
         return SyncPaginator(paginator, self._portal, owner=self._owner)
 
     def delete(self, thread_id: str, **options: Unpack[RequestOptions]) -> ThreadDeleted:
-        """Delete a thread and all of its items (blocking :meth:`AsyncThreads.delete`).
+        """Delete a thread and all of its items (blocking
+        [`AsyncThreads.delete`][chatkit_async.resources.threads.AsyncThreads.delete]).
 
         Args:
             thread_id: The thread's id.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
@@ -406,7 +411,8 @@ class Threads:
         max_items: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> SyncPaginator[ThreadItem]:
-        """List the items of a thread, lazily (blocking :meth:`AsyncThreads.list_items`).
+        """List the items of a thread, lazily (blocking
+        [`AsyncThreads.list_items`][chatkit_async.resources.threads.AsyncThreads.list_items]).
 
         Args:
             thread_id: The thread's id.
@@ -415,11 +421,11 @@ class Threads:
             limit: Page size, 0 to 100 (server default 20).
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             max_items: Stop after this many items in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            A :class:`~chatkit_async.SyncPaginator` of :data:`~chatkit_async.types.ThreadItem`.
+            A [`SyncPaginator`][chatkit_async.SyncPaginator] of ``ThreadItem``.
         """
         paginator = self._async.list_items(
             thread_id,
@@ -435,7 +441,8 @@ class Threads:
 
 class ThreadsWithRawResponse:
     """``client.threads.with_raw_response`` of a blocking client: each method returns an
-    ``APIResponse``; each is a blocking :class:`AsyncThreadsWithRawResponse` method.
+    ``APIResponse``; each is a blocking
+    [`AsyncThreadsWithRawResponse`][chatkit_async.resources.threads.AsyncThreadsWithRawResponse] method.
     """
 
     def __init__(self, raw: AsyncThreadsWithRawResponse, portal: BlockingCaller) -> None:
@@ -455,11 +462,11 @@ class ThreadsWithRawResponse:
 
         Args:
             thread_id: The thread's id, e.g. ``cthr_123``.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.Thread`.
+            The response; ``parse()`` gives the [`Thread`][chatkit_async.types.Thread].
         """
         return self._portal.call(partial(self._async.retrieve, thread_id, **options))
 
@@ -483,11 +490,11 @@ class ThreadsWithRawResponse:
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             user: Only threads of this user (1 to 512 characters).
             max_items: Stop after this many threads in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            The response of the first page; ``parse()`` gives a :class:`~chatkit_async.types.Page`.
+            The response of the first page; ``parse()`` gives a [`Page`][chatkit_async.types.Page].
         """
         call = partial(
             self._async.list,
@@ -508,11 +515,11 @@ class ThreadsWithRawResponse:
 
         Args:
             thread_id: The thread's id.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`): ``timeout``,
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]): ``timeout``,
                 ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns:
-            The response; ``parse()`` gives the :class:`~chatkit_async.types.ThreadDeleted`.
+            The response; ``parse()`` gives the [`ThreadDeleted`][chatkit_async.types.ThreadDeleted].
         """
         return self._portal.call(partial(self._async.delete, thread_id, **options))
 
@@ -536,11 +543,11 @@ class ThreadsWithRawResponse:
             limit: Page size, 0 to 100 (server default 20).
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``"desc"``).
             max_items: Stop after this many items in total.
-            **options: Per-call options (:class:`~chatkit_async.RequestOptions`), applied to each
-                page request.
+            **options: Per-call options ([`RequestOptions`][chatkit_async.RequestOptions]), applied
+                to each page request.
 
         Returns:
-            The response of the first page; ``parse()`` gives a :class:`~chatkit_async.types.Page`.
+            The response of the first page; ``parse()`` gives a [`Page`][chatkit_async.types.Page].
         """
         call = partial(
             self._async.list_items,

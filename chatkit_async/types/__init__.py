@@ -1,8 +1,9 @@
 """The data models of chatkit-async: frozen, slotted attrs classes, one per wire object.
 
 Everything here is plain data: no I/O and no decoding logic. Decode JSON into these classes with
-:func:`chatkit_async.parse`, and encode them back with :func:`chatkit_async.to_dict` or the
-``to_dict()`` method every model has (from their common base, :class:`Model`).
+[`chatkit_async.parse`][chatkit_async.parse], and encode them back with
+[`chatkit_async.to_dict`][chatkit_async.to_dict] or the ``to_dict()`` method every model has (from
+their common base, [`Model`][chatkit_async.types.Model]).
 """
 
 from __future__ import annotations

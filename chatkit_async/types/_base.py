@@ -1,15 +1,15 @@
 """Shared pieces of the model layer: the conventions every model follows, and the empty ``extra``.
 
 This module owns only plain data definitions. It imports nothing from cattrs and performs no I/O;
-decoding and encoding live in :mod:`chatkit_async._converter`, which reads the models through the
+decoding and encoding live in ``chatkit_async._converter``, which reads the models through the
 three conventions below and nothing else (no table of classes or tags is kept anywhere else):
 
 * **Unknown fields.** A model that keeps the wire fields it does not know has a field named
-  :data:`EXTRA_FIELD`, made with :func:`extra_field`.
+  ``EXTRA_FIELD``, made with ``extra_field``.
 * **Tags.** A member of a tagged union (a status, an item, a content part, an annotation) names
-  its tag as the default of its :data:`TAG_FIELD` field: ``type: str = "locked"``. The union is a
+  its tag as the default of its ``TAG_FIELD`` field: ``type: str = "locked"``. The union is a
   plain alias of its members (``ThreadStatus = ActiveStatus | ... | UnknownStatus``).
-* **Unknown variants.** Each union has exactly one member with a :data:`RAW_FIELD` field: the
+* **Unknown variants.** Each union has exactly one member with a ``RAW_FIELD`` field: the
   ``Unknown...`` class that takes any tag the others do not claim. Besides ``type`` and ``raw`` it
   may have fields of type ``str`` or ``int`` with defaults (``UnknownItem.id``); they are read from
   the raw object when it has them with that type, else they keep their default.
@@ -83,7 +83,8 @@ _encode: Callable[[Any], Any] | None = None
 
 
 def install_encoder(encode: Callable[[Any], Any]) -> None:
-    """Give :meth:`Model.to_dict` the function that encodes models (the converter's).
+    """Give [`Model.to_dict`][chatkit_async.types.Model.to_dict] the function that encodes models
+    (the converter's).
 
     The converter sits above this module and installs itself when it is imported (which
     importing ``chatkit_async`` always does first), so the models can offer ``to_dict()`` without
@@ -97,7 +98,8 @@ def install_encoder(encode: Callable[[Any], Any]) -> None:
 
 
 class Model:
-    """The base of every model: plain data, plus :meth:`to_dict` for the way back to JSON.
+    """The base of every model: plain data, plus [`to_dict`][chatkit_async.types.Model.to_dict] for
+    the way back to JSON.
 
     ``isinstance(x, Model)`` tells a decoded API object from anything else, e.g. in a JSON
     encoder of your own.
@@ -110,7 +112,7 @@ class Model:
 
         Unknown fields (kept in ``extra``) and unknown variants (their ``raw`` object) are written
         back, so a web handler can return ``thread.to_dict()`` and send what the API sent. The same
-        as :func:`chatkit_async.to_dict`.
+        as [`chatkit_async.to_dict`][chatkit_async.to_dict].
 
         Returns:
             Dicts, lists, strings, numbers, booleans and ``None`` only, sharing nothing mutable

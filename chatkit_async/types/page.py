@@ -18,7 +18,8 @@ T = TypeVar("T")
 class Page(Model, Generic[T]):
     """One page of results, as the server returned it.
 
-    Iterating a page yields its :attr:`data`; ``len(page)`` is the number of items on it.
+    Iterating a page yields its [`data`][chatkit_async.types.Page.data]; ``len(page)`` is the number
+    of items on it.
     """
 
     data: list[T]

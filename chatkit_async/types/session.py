@@ -134,7 +134,8 @@ class ChatSession(Model):
     id: str
     """Identifier of the session, e.g. ``cksess_123``."""
     expires_at: int
-    """When the session expires, in unix seconds (see :attr:`expires_at_datetime`)."""
+    """When the session expires, in unix seconds (see
+    [`expires_at_datetime`][chatkit_async.types.ChatSession.expires_at_datetime])."""
     client_secret: str = attrs.field(repr=False)
     """The ephemeral secret for the ChatKit front end. Never logged or shown in ``repr``."""
     workflow: ChatSessionWorkflow
@@ -156,7 +157,7 @@ class ChatSession(Model):
 
     @property
     def expires_at_datetime(self) -> datetime:
-        """:attr:`expires_at` as an aware UTC datetime."""
+        """[`expires_at`][chatkit_async.types.ChatSession.expires_at] as an aware UTC datetime."""
         return from_unix(self.expires_at)
 
 

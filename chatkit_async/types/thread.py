@@ -69,7 +69,8 @@ class UnknownStatus(Model):
 
 
 ThreadStatus = ActiveStatus | LockedStatus | ClosedStatus | UnknownStatus
-"""The status of a thread; unknown status types decode to :class:`UnknownStatus`."""
+"""The status of a thread; unknown status types decode to
+[`UnknownStatus`][chatkit_async.types.UnknownStatus]."""
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +80,8 @@ class Thread(Model):
     id: str
     """Identifier of the thread, e.g. ``cthr_123``."""
     created_at: int
-    """Creation time, in unix seconds (see :attr:`created_at_datetime`)."""
+    """Creation time, in unix seconds (see
+    [`created_at_datetime`][chatkit_async.types.Thread.created_at_datetime])."""
     title: str | None = None
     """Human-readable title; ``None`` until one has been generated."""
     status: ThreadStatus
@@ -94,7 +96,7 @@ class Thread(Model):
 
     @property
     def created_at_datetime(self) -> datetime:
-        """:attr:`created_at` as an aware UTC datetime."""
+        """[`created_at`][chatkit_async.types.Thread.created_at] as an aware UTC datetime."""
         return from_unix(self.created_at)
 
 

@@ -2,7 +2,8 @@
 
 Every item carries ``id``, ``object``, ``type``, ``thread_id`` and ``created_at``. The ``type`` of an
 item is kept exactly as the server spelled it: the official examples write ``user_message`` where the
-schema says ``chatkit.user_message``, and both decode to :class:`UserMessageItem`.
+schema says ``chatkit.user_message``, and both decode to
+[`UserMessageItem`][chatkit_async.types.UserMessageItem].
 """
 
 from __future__ import annotations
@@ -355,7 +356,7 @@ class TaskItem(_ItemTime):
 
 @attrs.frozen(kw_only=True)
 class TaskGroupTask(Model):
-    """One task inside a :class:`TaskGroupItem`."""
+    """One task inside a [`TaskGroupItem`][chatkit_async.types.TaskGroupItem]."""
 
     type: str
     """``"custom"`` or ``"thought"``; a newer kind is kept as its string."""
@@ -392,7 +393,8 @@ class UnknownItem(_ItemTime):
     """A thread item whose ``type`` this SDK does not know (the API is beta and grows).
 
     Nothing is guessed: the common fields are read out for convenience (empty or zero when the
-    server left them out) and :attr:`raw` keeps the whole object as it came.
+    server left them out) and [`raw`][chatkit_async.types.UnknownItem.raw] keeps the whole object as
+    it came.
     """
 
     id: str = ""
@@ -418,4 +420,5 @@ ThreadItem = (
     | TaskGroupItem
     | UnknownItem
 )
-"""Any item of a thread; unknown item types decode to :class:`UnknownItem`."""
+"""Any item of a thread; unknown item types decode to
+[`UnknownItem`][chatkit_async.types.UnknownItem]."""
