@@ -198,3 +198,35 @@ def _check_reference_is_complete(reference: Path) -> None:
                 expected.add(name_id)
     missing = sorted(expected - anchors)
     assert missing == [], missing
+
+
+def test_readme_main_job_runs_and_leaves_the_checkout_clean(tmp_path: Path) -> None:
+    """The quick start's main job works as printed, twice, and git sees nothing new afterwards."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Quick start") :]
+    first = next(
+        line for line in block.splitlines() if line.startswith("python3 -m pip install -e . &&")
+    )
+    command = first.split("&&", 1)[1].strip().split()
+    assert command[:2] == ["chatkit-async", "--emulator"], command
+    script = Path(sys.executable).parent / "chatkit-async"
+    program = [str(script)] if script.exists() else [sys.executable, "-m", "chatkit_async"]
+    argv = [*program, *command[1:]]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".gitignore").write_text((ROOT / ".gitignore").read_text(encoding="utf-8"))
+    runs = [
+        subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        for _ in range(2)
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    assert "12 new" in runs[0].stdout and "153 items added" in runs[0].stdout
+    assert "0 new, 0 changed" in runs[1].stdout and "0 items added" in runs[1].stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert status == ["??", ".gitignore"], status
