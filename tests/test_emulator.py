@@ -984,11 +984,8 @@ async def test_random_faults_headers_drop_and_off(api: Api, emu: ChatKitEmulator
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_main_serves_until_interrupted(sig: signal.Signals) -> None:
-    code = (
-        "from chatkit_async.testing import main; "
-        "raise SystemExit(main(['--port', '0', '--seed', '3', '--threads', '2']))"
-    )
+def test_serve_forever_serves_until_interrupted(sig: signal.Signals) -> None:
+    code = "from chatkit_async.testing import serve_forever; serve_forever(0, seed=3, threads=2)"
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -26,7 +26,6 @@ from ._emulator import (
     ChatKitEmulator,
     FaultSpec,
     RecordedRequest,
-    main,
     serve_forever,
 )
 
@@ -36,6 +35,5 @@ __all__ = [
     "ChatKitEmulator",
     "FaultSpec",
     "RecordedRequest",
-    "main",
     "serve_forever",
 ]

@@ -6,8 +6,8 @@ six ChatKit operations of OpenAI's API (``/v1/chatkit/threads``, ``.../threads/{
 checks a client meets in production: ``Authorization: Bearer`` and ``OpenAI-Beta:
 chatkit_beta=v1`` headers, OpenAI's ``{"error": {...}}`` shape, and an ``x-request-id`` header on
 every response. It also owns :class:`RecordedRequest` (the request log),
-:class:`FaultSpec` (fault injection) and :func:`serve_forever` / :func:`main` (running it from
-a terminal).
+:class:`FaultSpec` (fault injection) and :func:`serve_forever` (running it from a terminal, as
+``chatkit-async emulator`` does).
 
 The emulator is an independent oracle: it emits plain dicts and never imports the SDK. Data and
 paging rules live in :mod:`._store`, demo contents in :mod:`._demo`.
@@ -26,7 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import math
 import os
@@ -56,7 +55,6 @@ __all__ = [
     "ChatKitEmulator",
     "FaultSpec",
     "RecordedRequest",
-    "main",
     "serve_forever",
 ]
 
@@ -1312,38 +1310,3 @@ def serve_forever(
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point: serves an emulator until Ctrl+C (``main(["--port", "8000"])``).
-
-    Args:
-        argv: Arguments (``sys.argv[1:]`` when ``None``).
-
-    Returns:
-        The exit status.
-    """
-    parser = argparse.ArgumentParser(
-        prog="chatkit-emulator", description="Serve a seeded ChatKit API emulator."
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (default: a free port)")
-    parser.add_argument("--seed", type=int, default=0, help="demo data seed (default 0)")
-    parser.add_argument("--threads", type=int, default=12, help="demo threads (default 12)")
-    parser.add_argument(
-        "--api-key", default=DEFAULT_API_KEY, help=f"accepted key (default {DEFAULT_API_KEY})"
-    )
-    parser.add_argument("--any-key", action="store_true", help="accept any bearer key")
-    parser.add_argument(
-        "--no-beta-header", action="store_true", help="do not require the OpenAI-Beta header"
-    )
-    args = parser.parse_args(argv)
-    serve_forever(
-        args.port,
-        args.seed,
-        args.threads,
-        args.host,
-        api_key=None if args.any_key else args.api_key,
-        require_beta_header=not args.no_beta_header,
-    )
-    return 0
