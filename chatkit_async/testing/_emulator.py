@@ -47,8 +47,10 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._demo import build_demo
+from ._errors import InvalidRequest, NotFound
+from ._paging import Order
 from ._ratelimit import TokenBucket
-from ._store import EmulatorStore, InvalidRequest, NotFound, Order
+from ._store import EmulatorStore
 
 __all__ = [
     "DEFAULT_API_KEY",
