@@ -16,9 +16,10 @@ aiohttp session (no SDK). Two ways to measure:
   the working tree) are compared under the same load; the tables show the medians and the
   minimums over rounds (on a busy machine the minimum CPU time is the steadiest of the two);
 * with ``--instructions``, the server runs under valgrind's callgrind twice per tree and request
-  kind, serving N1 then N2 requests; the difference of the two instruction counts divided by
-  ``N2 - N1`` is the instructions one request costs the server. It is slow (minutes) but barely
-  moved by other processes, so small differences between trees can be trusted.
+  kind, serving N1 then N2 requests, its cyclic garbage collector off; the difference of the two
+  instruction counts divided by ``N2 - N1`` is the instructions one request costs the server. It
+  is slow (minutes) but barely moved by other processes, so small differences between trees can
+  be trusted.
 
 Usage::
 
@@ -48,13 +49,13 @@ import aiohttp
 import orjson
 
 # The server: seeds one small thread and one thread of ITEMS items, prints its address, and
-# serves until its stdin closes.
+# serves until its stdin closes; with "nogc" its cyclic garbage collector is off once it serves.
 _SERVER = r"""
-import asyncio, sys, threading
+import asyncio, gc, sys, threading
 import orjson
 from chatkit_async.testing import ChatKitEmulator
 
-async def main(items):
+async def main(items, collect):
     emu = ChatKitEmulator(demo=False, record_requests=False)
     emu.add_thread(id="cthr_one", title="one")
     emu.add_thread(id="cthr_big", title="big")
@@ -72,9 +73,11 @@ async def main(items):
         info["file"] = sys.modules[info["module"]].__file__
         sys.stdout.buffer.write(orjson.dumps(info) + b"\n")
         sys.stdout.flush()
+        if not collect:
+            gc.disable()
         await stop.wait()
 
-asyncio.run(main(int(sys.argv[1])))
+asyncio.run(main(int(sys.argv[1]), sys.argv[2] == "gc"))
 """
 
 _KEYS = ["retrieve_wall_us", "retrieve_cpu_us", "pages_wall_us", "pages_cpu_us"]
@@ -118,12 +121,14 @@ class _Client:
             self.params["after"] = page["last_id"]
 
 
-def _serve(tree: str, items: int, prefix: list[str]) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+def _serve(
+    tree: str, items: int, prefix: list[str], *, collect: bool = True
+) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     root = Path(tree).resolve()
     # ``python -c`` puts its working directory first on sys.path, before PYTHONPATH: run it in
     # the tree, or an installed (editable) chatkit_async would be measured instead.
     proc = subprocess.Popen(
-        [*prefix, sys.executable, "-c", _SERVER, str(items)],
+        [*prefix, sys.executable, "-c", _SERVER, str(items), "gc" if collect else "nogc"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -202,8 +207,13 @@ def _instructions_served(tree: str, kind: str, n: int) -> int:
     """Instructions the whole server process executed, serving ``n`` requests of ``kind``."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
+        # Without the cyclic collector: a full collection costs millions of instructions and
+        # falls in one run or the other by chance, which would swamp the difference measured.
         proc, info = _serve(
-            tree, 1_000, ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+            tree,
+            1_000,
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"],
+            collect=False,
         )
         try:
             asyncio.run(_drive(info, kind, n))

@@ -35,12 +35,15 @@ def test_a_fault_matches_by_method_and_decoded_path_prefix() -> None:
 def test_queue_is_fifo_among_matching_faults_and_spends_times() -> None:
     """A fault that does not match waits; the first matching one is spent, ``times`` times."""
     queue = FaultQueue()
+    assert queue.idle
     posts = FaultSpec(status=502, method="POST")
     twice = FaultSpec(status=500, times=2)
     queue.push(posts, twice)
+    assert not queue.idle
     assert queue.take("GET", THREADS) is twice
     assert queue.take("POST", "/v1/chatkit/sessions") is posts  # first in line for a POST
     assert queue.take("POST", "/v1/chatkit/sessions") is twice
+    assert queue.idle  # every fault spent
     assert queue.take("POST", "/v1/chatkit/sessions") is None
     assert queue.served == 3
 
@@ -91,7 +94,9 @@ def test_clear_keeps_the_count_and_reset_zeroes_it() -> None:
     queue.clear()
     assert queue.take("GET", THREADS) is None and queue.served == 1
     _mix(queue, 1.0, seed=0)
+    assert not queue.idle  # a random mix is on
     queue.reset()
+    assert queue.idle
     assert queue.take("GET", THREADS) is None and queue.served == 0
 
 

@@ -208,6 +208,15 @@ class FaultQueue:
         self._served = 0
 
     @property
+    def idle(self) -> bool:
+        """Whether no fault is queued and no random mix is on (read without the lock).
+
+        Reading two attributes is atomic enough here: a fault injected while a request is in
+        flight may apply to it or to the next one either way.
+        """
+        return not self._slots and self._random is None
+
+    @property
     def served(self) -> int:
         """How many faults (queued or random) were handed out."""
         with self._lock:
@@ -270,10 +279,7 @@ class FaultQueue:
             The first queued fault that matches (one use of it is spent), else a draw from the
             random mix, else ``None``.
         """
-        # Without faults (the common case, and every benchmark) no lock is taken: reading two
-        # attributes is atomic, and a fault injected while this request is in flight may apply
-        # to it or to the next one either way.
-        if not self._slots and self._random is None:
+        if self.idle:  # the common case, and every benchmark's: no lock taken
             return None
         with self._lock:
             for i, slot in enumerate(self._slots):

@@ -151,7 +151,8 @@ class Pipeline:
             try:
                 response = await handler(request)
             except _ConnectionDropped:
-                self._record(request, body, 0, _request_id())
+                if self._log.enabled:
+                    self._record(request, body, 0, _request_id())
                 transport = request.transport
                 if transport is not None:
                     transport.close()
@@ -165,12 +166,11 @@ class Pipeline:
         request_id = headers.get("x-request-id")
         if request_id is None:
             request_id = headers["x-request-id"] = _request_id()
-        self._record(request, body, response.status, request_id)
+        if self._log.enabled:
+            self._record(request, body, response.status, request_id)
         return response
 
     def _record(self, request: web.Request, body: bytes, status: int, request_id: str) -> None:
-        if not self._log.enabled:
-            return
         self._log.append(
             RecordedRequest(
                 method=request.method,
@@ -214,6 +214,10 @@ class Pipeline:
     @web.middleware
     async def faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Serves the next injected fault for this request, if any."""
+        # Idle (no fault queued, no random mix), the request's decoded path is not even needed:
+        # the router decodes its own copy (``path_safe``), and this one would cost a second.
+        if self._faults.idle:
+            return await handler(request)
         fault = self._faults.take(request.method, request.path)
         if fault is None:
             return await handler(request)
