@@ -234,15 +234,24 @@ def test_session_views_are_deep_copies() -> None:
     assert stored["workflow"]["id"] == "w"
 
 
+_TOO_MANY_VARIABLES = {
+    "user": "u",
+    "workflow": {"id": "w", "state_variables": {str(i): i for i in range(65)}},
+}
+_TOO_LONG = {
+    "user": "u",
+    "workflow": {"id": "w"},
+    "expires_after": {"anchor": "created_at", "seconds": 601},
+}
+
+
 @pytest.mark.parametrize(
     ("body", "param", "code"),
     [
         ([], None, "invalid_type"),
         ({"workflow": {"id": "w"}}, "user", "missing_required_parameter"),
-        ({"user": "u", "workflow": {"id": "w", "state_variables": {str(i): i for i in range(65)}}},
-         "workflow.state_variables", "object_above_max_properties"),
-        ({"user": "u", "workflow": {"id": "w"}, "expires_after": {"anchor": "created_at",
-          "seconds": 601}}, "expires_after.seconds", "integer_above_max_value"),
+        (_TOO_MANY_VARIABLES, "workflow.state_variables", "object_above_max_properties"),
+        (_TOO_LONG, "expires_after.seconds", "integer_above_max_value"),
     ],
 )
 def test_session_body_refusals(body: Any, param: str | None, code: str) -> None:
