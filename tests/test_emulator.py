@@ -862,6 +862,20 @@ async def test_json_body_fault(api: Api, emu: ChatKitEmulator) -> None:
     assert (await api.get("/chatkit/threads")).json["first_id"] != "a"
 
 
+async def test_no_body_statuses_carry_no_body_and_no_content_type(
+    api: Api, emu: ChatKitEmulator
+) -> None:
+    """A 204 or 304 fault answers without a body, even one given; a fault's own headers stay."""
+    emu.inject(FaultSpec(status=204, body=b"dropped"))
+    reply = await api.get("/chatkit/threads")
+    assert (reply.status, reply.body) == (204, b"")
+    assert "content-type" not in reply.headers
+    emu.inject(FaultSpec(status=304, headers={"content-type": "text/x"}))
+    reply = await api.get("/chatkit/threads")
+    assert (reply.status, reply.body, reply.headers["content-type"]) == (304, b"", "text/x")
+    assert [r.fault for r in emu.requests[-2:]] == ["204", "304"]
+
+
 async def test_headers_only_fault(api: Api, emu: ChatKitEmulator) -> None:
     emu.inject(FaultSpec(headers={"x-request-id": "req_fffe1234", "x-extra": "1"}))
     reply = await api.get("/chatkit/threads")
@@ -984,11 +998,8 @@ async def test_random_faults_headers_drop_and_off(api: Api, emu: ChatKitEmulator
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_main_serves_until_interrupted(sig: signal.Signals) -> None:
-    code = (
-        "from chatkit_async.testing import main; "
-        "raise SystemExit(main(['--port', '0', '--seed', '3', '--threads', '2']))"
-    )
+def test_serve_forever_serves_until_interrupted(sig: signal.Signals) -> None:
+    code = "from chatkit_async.testing import serve_forever; serve_forever(0, seed=3, threads=2)"
     proc = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

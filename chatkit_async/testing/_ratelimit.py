@@ -1,8 +1,10 @@
 """The emulator's rate limit: a token bucket and the headers OpenAI sends with it.
 
-This module owns :class:`TokenBucket`, pure arithmetic over a clock it is given: no I/O, no sleeping,
-no aiohttp. The server asks it once per request (:meth:`TokenBucket.take`) and turns a refusal into
-a 429 carrying ``retry-after-ms``; every answer, accepted or not, carries OpenAI's
+This module owns :class:`TokenBucket`, pure arithmetic over a clock it is given, and
+:class:`RateLimit`, the emulator's switchable, thread-safe holder of a bucket that also counts
+refusals. Neither does I/O, sleeps or knows aiohttp. The ``rate_limit`` middleware of
+:mod:`._pipeline` asks :meth:`RateLimit.admit` once per request and turns a refusal into a 429
+carrying ``retry-after-ms``; every answer, accepted or not, carries OpenAI's
 ``x-ratelimit-limit-requests``, ``x-ratelimit-remaining-requests`` and ``x-ratelimit-reset-requests``
 headers (:meth:`TokenBucket.headers`).
 
@@ -16,10 +18,12 @@ long is admitted.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-__all__ = ["TokenBucket", "format_duration"]
+__all__ = ["Admission", "RateLimit", "TokenBucket", "format_duration"]
 
 _EPSILON = 1e-9
 
@@ -45,7 +49,7 @@ def format_duration(seconds: float) -> str:
 class TokenBucket:
     """Admit at most ``rate`` requests per second on average, and ``burst`` at once.
 
-    Not thread-safe on its own: the emulator calls it under its lock.
+    Not thread-safe on its own: :class:`RateLimit` calls it under its lock.
 
     Args:
         rate: Tokens added per second (> 0).
@@ -115,3 +119,75 @@ class TokenBucket:
             "x-ratelimit-remaining-requests": str(math.floor(self._tokens)),
             "x-ratelimit-reset-requests": format_duration(max(0.0, missing / self.rate)),
         }
+
+
+@dataclass
+class Admission:
+    """The rate limit's verdict on one request.
+
+    Attributes:
+        headers: OpenAI's rate-limit headers for the answer; with ``retry-after-ms`` (whole
+            milliseconds, at least 1) when refused.
+        refused: Whether the request must be answered with a 429.
+        rate: The limit, in requests per second (for the 429's message).
+    """
+
+    headers: dict[str, str]
+    refused: bool
+    rate: float
+
+
+class RateLimit:
+    """The emulator's rate limit: an optional :class:`TokenBucket` and a count of refusals.
+
+    Thread-safe: tests change the limit from their own thread while the server admits requests on
+    its loop.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._bucket: TokenBucket | None = None
+        self._refused = 0
+
+    @property
+    def refused(self) -> int:
+        """How many requests were refused."""
+        with self._lock:
+            return self._refused
+
+    def set(self, rate: float | None, burst: int | None = None) -> None:
+        """Starts, changes or stops enforcing a limit (a new bucket starts full).
+
+        Args:
+            rate: Requests per second; ``None`` removes the limit.
+            burst: How many requests are admitted back to back (default: one second's worth).
+
+        Raises:
+            ValueError: ``rate`` is not positive and finite, or ``burst`` is below 1.
+        """
+        bucket = None if rate is None else TokenBucket(rate, burst)
+        with self._lock:
+            self._bucket = bucket
+
+    def admit(self) -> Admission | None:
+        """Spends a token for one request.
+
+        Returns:
+            ``None`` when no limit is set, else the verdict with the headers to send.
+        """
+        # Without a limit (the common case, and every benchmark) no lock is taken: reading one
+        # attribute is atomic.
+        bucket = self._bucket
+        if bucket is None:
+            return None
+        with self._lock:
+            bucket = self._bucket  # again: the limit may have changed since
+            if bucket is None:
+                return None
+            wait = bucket.take()
+            headers = bucket.headers()
+            if wait is None:
+                return Admission(headers, False, bucket.rate)
+            self._refused += 1
+        headers["retry-after-ms"] = str(max(1, math.ceil(wait * 1000)))
+        return Admission(headers, True, bucket.rate)

@@ -1,25 +1,27 @@
-"""In-memory data of the ChatKit emulator: threads, items, sessions and cursor paging.
+"""The emulator's data: threads with their items, and sessions, as plain in-memory state.
 
-This module owns the emulator's state and the rules of the API that do not depend on HTTP:
-OpenAI-style cursor paging, the user filter, deletion, and the validation and resolution of
-session requests. It is pure: no I/O, no clock (callers pass ``now``) and no locking (the
+This module owns :class:`EmulatorStore`, everything one emulator holds and the API's rules about it
+that do not depend on HTTP: seeding (schema-valid or raw dicts, the demo data set), the thread list
+with its user filter, each thread's item list, deletion (a deleted element still places a cursor),
+and sessions. It is pure: no I/O, no aiohttp, no clock (callers pass ``now``) and no locking (the
 emulator serializes access with its own lock).
+
+Neighbours: paging rules and the sorted collections are :mod:`._paging`; validating and resolving a
+session request is :mod:`._sessions`; what seeded data looks like is :mod:`._demo`.
 
 Threads and items are kept pre-serialized (orjson bytes) in per-collection sorted lists keyed by
 ``(created_at, insertion sequence)`` packed into one int, with an id-to-key map, so a page costs
-``O(limit + log n)`` and a million stored items cost a few hundred bytes each. Cursors pointing
-at a deleted element keep working: the element's position is remembered.
+``O(limit + log n)`` and a million stored items cost a few hundred bytes each.
 """
 
 from __future__ import annotations
 
 import gc
 import random
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeGuard
+from typing import Any, Literal
 
 import orjson
 
@@ -31,47 +33,11 @@ from ._demo import (
     make_thread,
     normalize_item_type,
 )
+from ._errors import NotFound
+from ._paging import Order, OrderedCollection, Page, both_cursors, pack_key, unknown_cursor
+from ._sessions import is_int, new_session, session_view, validate_session_body
 
-__all__ = [
-    "EmulatorStore",
-    "InvalidRequest",
-    "NotFound",
-    "OrderedCollection",
-    "Page",
-]
-
-Order = Literal["asc", "desc"]
-
-_SEQ_BITS = 40
-_SEQ_SPAN = 1 << _SEQ_BITS
-
-
-class InvalidRequest(ValueError):
-    """A request the API rejects with 400, in OpenAI's error vocabulary.
-
-    Attributes:
-        message: Human-readable message.
-        param: The offending parameter (dotted path for body fields), if any.
-        code: Machine-readable code, if any.
-    """
-
-    def __init__(self, message: str, param: str | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
-        self.code = code
-
-
-class NotFound(LookupError):
-    """An unknown thread or session id (served as 404).
-
-    Attributes:
-        message: Human-readable message.
-    """
-
-    def __init__(self, kind: str, object_id: str) -> None:
-        self.message = f"No {kind} found with id '{object_id}'."
-        super().__init__(self.message)
+__all__ = ["EmulatorStore"]
 
 
 @contextmanager
@@ -99,161 +65,6 @@ def _dumps(obj: Any) -> bytes:
     return memoryview(orjson.dumps(obj)).tobytes()
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list endpoint.
-
-    Attributes:
-        blobs: Serialized elements, in listing order.
-        first_id: Id of the first element (``None`` when empty).
-        last_id: Id of the last element (``None`` when empty).
-        has_more: Whether more elements exist beyond the page in the direction of travel.
-    """
-
-    blobs: list[bytes]
-    first_id: str | None
-    last_id: str | None
-    has_more: bool
-
-    def to_json(self) -> bytes:
-        """Serializes the page as a ``list`` resource (``ThreadListResource`` shape)."""
-        return b"".join(
-            (
-                b'{"object":"list","data":[',
-                b",".join(self.blobs),
-                b'],"first_id":',
-                _dumps(self.first_id),
-                b',"last_id":',
-                _dumps(self.last_id),
-                b',"has_more":',
-                b"true" if self.has_more else b"false",
-                b"}",
-            )
-        )
-
-    def data(self) -> list[Any]:
-        """Returns the decoded elements (a fresh copy)."""
-        return [orjson.loads(b) for b in self.blobs]
-
-
-class OrderedCollection:
-    """Elements sorted by a packed ``(created_at, sequence)`` key, with cursor paging.
-
-    The collection keeps three parallel lists (keys ascending, ids, serialized bodies) and an
-    id-to-key map. Appending in key order is ``O(1)``; inserting out of order or removing is a
-    list insertion (``O(n)`` memory moves, fine for seeding); paging is ``O(limit + log n)``.
-    """
-
-    __slots__ = ("_blobs", "_ids", "_key_of", "_keys")
-
-    def __init__(self) -> None:
-        self._keys: list[int] = []
-        self._ids: list[str] = []
-        self._blobs: list[bytes] = []
-        self._key_of: dict[str, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, element_id: object) -> bool:
-        return element_id in self._key_of
-
-    def key_of(self, element_id: str) -> int | None:
-        """Returns the sort key of an element, or ``None`` if absent."""
-        return self._key_of.get(element_id)
-
-    def insert(self, element_id: str, key: int, blob: bytes) -> None:
-        """Inserts an element at its sorted position.
-
-        Raises:
-            ValueError: If the id is already present.
-        """
-        if element_id in self._key_of:
-            raise ValueError(f"duplicate id {element_id!r}")
-        keys = self._keys
-        if not keys or key > keys[-1]:
-            keys.append(key)
-            self._ids.append(element_id)
-            self._blobs.append(blob)
-        else:
-            i = bisect_left(keys, key)
-            keys.insert(i, key)
-            self._ids.insert(i, element_id)
-            self._blobs.insert(i, blob)
-        self._key_of[element_id] = key
-
-    def remove(self, element_id: str) -> None:
-        """Removes an element (no-op if absent)."""
-        key = self._key_of.pop(element_id, None)
-        if key is None:
-            return
-        i = bisect_left(self._keys, key)
-        del self._keys[i]
-        del self._ids[i]
-        del self._blobs[i]
-
-    def ordered(self, order: Order = "asc") -> list[bytes]:
-        """Returns every serialized element in listing order."""
-        return list(self._blobs) if order == "asc" else self._blobs[::-1]
-
-    def creation_ordered(self) -> list[bytes]:
-        """Returns every serialized element in insertion order."""
-        mask = _SEQ_SPAN - 1
-        positions = sorted(range(len(self._keys)), key=lambda i: self._keys[i] & mask)
-        return [self._blobs[i] for i in positions]
-
-    def page(
-        self,
-        *,
-        limit: int,
-        order: Order,
-        after_key: int | None = None,
-        before_key: int | None = None,
-    ) -> Page:
-        """Returns one page in OpenAI's cursor semantics.
-
-        ``after`` selects the ``limit`` elements following the cursor in listing order;
-        ``before`` the ``limit`` elements immediately preceding it, still in listing order.
-        Cursor keys need not be present (a deleted element keeps its position).
-
-        Args:
-            limit: Page size (0 or more).
-            order: Listing order, ``"asc"`` or ``"desc"`` by key.
-            after_key: Key of the ``after`` cursor, if any.
-            before_key: Key of the ``before`` cursor, if any.
-
-        Returns:
-            The page.
-        """
-        keys = self._keys
-        n = len(keys)
-        # Work on the ascending list: compute [lo, hi) and the direction of travel, which is
-        # towards larger keys for asc+after and desc+before, towards smaller keys otherwise.
-        towards_larger = (order == "asc") == (before_key is None)
-        if order == "asc":
-            if before_key is not None:
-                hi = bisect_left(keys, before_key)
-                lo = max(0, hi - limit)
-            else:
-                lo = 0 if after_key is None else bisect_right(keys, after_key)
-                hi = min(n, lo + limit)
-        else:
-            if before_key is not None:
-                lo = bisect_right(keys, before_key)
-                hi = min(n, lo + limit)
-            else:
-                hi = n if after_key is None else bisect_left(keys, after_key)
-                lo = max(0, hi - limit)
-        has_more = hi < n if towards_larger else lo > 0
-        if lo >= hi:
-            return Page([], None, None, has_more)
-        if order == "asc":
-            return Page(self._blobs[lo:hi], self._ids[lo], self._ids[hi - 1], has_more)
-        blobs = self._blobs[lo:hi]
-        blobs.reverse()
-        return Page(blobs, self._ids[hi - 1], self._ids[lo], has_more)
-
-
 @dataclass
 class _ThreadEntry:
     """Book-keeping of one stored thread."""
@@ -265,10 +76,6 @@ class _ThreadEntry:
     items: OrderedCollection = field(default_factory=OrderedCollection)
     item_tombstones: dict[str, int] = field(default_factory=dict)
     item_clock: int = 0
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class EmulatorStore:
@@ -312,7 +119,7 @@ class EmulatorStore:
 
     def _key(self, created_at: int) -> int:
         self._seq += 1
-        return created_at * _SEQ_SPAN + self._seq
+        return pack_key(created_at, self._seq)
 
     # ---------------------------------------------------------------- threads
 
@@ -387,7 +194,7 @@ class EmulatorStore:
             raise ValueError(f"thread id {thread_id!r} is already taken")
         blob = _dumps(thread)
         raw_created = thread.get("created_at")
-        created_at = raw_created if _is_int(raw_created) else self._thread_clock + 1
+        created_at = raw_created if is_int(raw_created) else self._thread_clock + 1
         key = self._key(created_at)
         user = thread.get("user")
         entry = _ThreadEntry(
@@ -453,7 +260,7 @@ class EmulatorStore:
         after_key = self._thread_cursor("after", after)
         before_key = self._thread_cursor("before", before)
         if after_key is not None and before_key is not None:
-            raise _both_cursors()
+            raise both_cursors()
         collection = self._threads if user is None else self._by_user.get(user)
         if collection is None:
             return Page([], None, None, False)
@@ -467,7 +274,7 @@ class EmulatorStore:
             return entry.key
         key = self._thread_tombstones.get(cursor)
         if key is None:
-            raise _unknown_cursor(param, cursor)
+            raise unknown_cursor(param, cursor)
         return key
 
     def threads_snapshot(self) -> list[dict[str, Any]]:
@@ -493,7 +300,7 @@ class EmulatorStore:
             raise TypeError("item id must be a string")
         if item_id in entry.items or item_id in entry.item_tombstones:
             raise ValueError(f"item id {item_id!r} is already taken in this thread")
-        sort_at = created_at if _is_int(created_at) else entry.item_clock + 1
+        sort_at = created_at if is_int(created_at) else entry.item_clock + 1
         entry.items.insert(item_id, self._key(sort_at), blob)
         if sort_at > entry.item_clock:
             entry.item_clock = sort_at
@@ -618,7 +425,7 @@ class EmulatorStore:
         after_key = self._item_cursor(entry, "after", after)
         before_key = self._item_cursor(entry, "before", before)
         if after_key is not None and before_key is not None:
-            raise _both_cursors()
+            raise both_cursors()
         return entry.items.page(
             limit=limit, order=order, after_key=after_key, before_key=before_key
         )
@@ -631,7 +438,7 @@ class EmulatorStore:
         if key is None:
             key = entry.item_tombstones.get(cursor)
         if key is None:
-            raise _unknown_cursor(param, cursor)
+            raise unknown_cursor(param, cursor)
         return key
 
     def items_snapshot(
@@ -677,44 +484,12 @@ class EmulatorStore:
         Raises:
             InvalidRequest: If the body does not match the request schema.
         """
-        request = _validate_session_body(body)
-        workflow = request["workflow"]
-        config = request.get("chatkit_configuration", {})
-        titling = config.get("automatic_thread_titling", {})
-        upload = config.get("file_upload", {})
-        history = config.get("history", {})
-        limit = request.get("rate_limits", {}).get("max_requests_per_1_minute", 10)
-        seconds = request.get("expires_after", {}).get("seconds", 600)
-        session: dict[str, Any] = {
-            "id": self.new_id("cksess"),
-            "object": "chatkit.session",
-            "expires_at": now + seconds,
-            "client_secret": self.secret("ek"),
-            "workflow": {
-                "id": workflow["id"],
-                "version": workflow.get("version"),
-                "state_variables": workflow.get("state_variables"),
-                "tracing": {"enabled": workflow.get("tracing", {}).get("enabled", True)},
-            },
-            "user": request["user"],
-            "rate_limits": {"max_requests_per_1_minute": limit},
-            "max_requests_per_1_minute": limit,
-            "status": "active",
-            "chatkit_configuration": {
-                "automatic_thread_titling": {"enabled": titling.get("enabled", True)},
-                "file_upload": {
-                    "enabled": upload.get("enabled", False),
-                    "max_file_size": upload.get("max_file_size", 512),
-                    "max_files": upload.get("max_files", 10),
-                },
-                "history": {
-                    "enabled": history.get("enabled", True),
-                    "recent_threads": history.get("recent_threads"),
-                },
-            },
-        }
+        request = validate_session_body(body)
+        session = new_session(
+            request, session_id=self.new_id("cksess"), client_secret=self.secret("ek"), now=now
+        )
         self._sessions[session["id"]] = session
-        return self.session_view(session["id"], now)
+        return session_view(session, now)
 
     def cancel_session(self, session_id: str, now: int) -> dict[str, Any]:
         """Cancels a session (idempotent).
@@ -729,179 +504,8 @@ class EmulatorStore:
         if session is None:
             raise NotFound("session", session_id)
         session["status"] = "cancelled"
-        return self.session_view(session_id, now)
-
-    def session_view(self, session_id: str, now: int) -> dict[str, Any]:
-        """Returns a copy of a session; an active session past ``expires_at`` shows ``expired``.
-
-        Raises:
-            NotFound: If the session does not exist.
-        """
-        session = self._sessions.get(session_id)
-        if session is None:
-            raise NotFound("session", session_id)
-        view: dict[str, Any] = orjson.loads(_dumps(session))
-        if view["status"] == "active" and now >= view["expires_at"]:
-            view["status"] = "expired"
-        return view
+        return session_view(session, now)
 
     def sessions_snapshot(self, now: int) -> list[dict[str, Any]]:
-        """Returns copies of all sessions in creation order."""
-        return [self.session_view(sid, now) for sid in self._sessions]
-
-
-# -------------------------------------------------------------------- errors and validation
-
-
-def _both_cursors() -> InvalidRequest:
-    return InvalidRequest(
-        "Only one of 'after' and 'before' can be provided.", "before", "invalid_parameters"
-    )
-
-
-def _unknown_cursor(param: str, cursor: str) -> InvalidRequest:
-    return InvalidRequest(
-        f"Invalid '{param}': no object with id '{cursor}' in this list.", param, "invalid_cursor"
-    )
-
-
-def _type_error(param: str, expected: str) -> InvalidRequest:
-    return InvalidRequest(
-        f"Invalid type for '{param}': expected {expected}.", param, "invalid_type"
-    )
-
-
-def _object(value: Any, param: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _type_error(param, "an object")
-    return value
-
-
-def _check_bool(obj: Mapping[str, Any], name: str, prefix: str) -> None:
-    if name in obj and not isinstance(obj[name], bool):
-        raise _type_error(f"{prefix}.{name}", "a boolean")
-
-
-def _check_int(
-    obj: Mapping[str, Any], name: str, prefix: str, minimum: int, maximum: int | None = None
-) -> None:
-    if name not in obj:
-        return
-    param = f"{prefix}.{name}" if prefix else name
-    value = obj[name]
-    if not _is_int(value):
-        raise _type_error(param, "an integer")
-    if value < minimum:
-        raise InvalidRequest(
-            f"Invalid '{param}': integer below minimum value. Expected a value >= {minimum}, "
-            f"but got {value} instead.",
-            param,
-            "integer_below_min_value",
-        )
-    if maximum is not None and value > maximum:
-        raise InvalidRequest(
-            f"Invalid '{param}': integer above maximum value. Expected a value <= {maximum}, "
-            f"but got {value} instead.",
-            param,
-            "integer_above_max_value",
-        )
-
-
-def _missing(param: str) -> InvalidRequest:
-    return InvalidRequest(
-        f"Missing required parameter: '{param}'.", param, "missing_required_parameter"
-    )
-
-
-def _validate_workflow(value: Any) -> None:
-    workflow = _object(value, "workflow")
-    if "id" not in workflow:
-        raise _missing("workflow.id")
-    if not isinstance(workflow["id"], str):
-        raise _type_error("workflow.id", "a string")
-    if "version" in workflow and not isinstance(workflow["version"], str):
-        raise _type_error("workflow.version", "a string")
-    if "state_variables" in workflow:
-        variables = _object(workflow["state_variables"], "workflow.state_variables")
-        if len(variables) > 64:
-            raise InvalidRequest(
-                "Invalid 'workflow.state_variables': at most 64 entries are allowed.",
-                "workflow.state_variables",
-                "object_above_max_properties",
-            )
-        for name, val in variables.items():
-            param = f"workflow.state_variables.{name}"
-            if len(name) > 64:
-                raise InvalidRequest(
-                    "Invalid 'workflow.state_variables': keys may be up to 64 characters.",
-                    param,
-                    "string_above_max_length",
-                )
-            if isinstance(val, str):
-                if len(val) > 10_485_760:
-                    raise InvalidRequest(
-                        f"Invalid '{param}': string too long.", param, "string_above_max_length"
-                    )
-            elif not isinstance(val, (bool, int, float)):
-                raise _type_error(param, "a string, number or boolean")
-    if "tracing" in workflow:
-        _check_bool(_object(workflow["tracing"], "workflow.tracing"), "enabled", "workflow.tracing")
-
-
-def _validate_configuration(value: Any) -> None:
-    config = _object(value, "chatkit_configuration")
-    prefix = "chatkit_configuration"
-    if "automatic_thread_titling" in config:
-        name = f"{prefix}.automatic_thread_titling"
-        _check_bool(_object(config["automatic_thread_titling"], name), "enabled", name)
-    if "file_upload" in config:
-        name = f"{prefix}.file_upload"
-        upload = _object(config["file_upload"], name)
-        _check_bool(upload, "enabled", name)
-        _check_int(upload, "max_file_size", name, 1, 512)
-        _check_int(upload, "max_files", name, 1)
-    if "history" in config:
-        name = f"{prefix}.history"
-        history = _object(config["history"], name)
-        _check_bool(history, "enabled", name)
-        _check_int(history, "recent_threads", name, 1)
-
-
-def _validate_session_body(body: Any) -> dict[str, Any]:
-    """Checks a decoded body against ``CreateChatSessionBody``; unknown fields are ignored."""
-    if not isinstance(body, dict):
-        raise InvalidRequest("The request body must be a JSON object.", None, "invalid_type")
-    if "workflow" not in body:
-        raise _missing("workflow")
-    _validate_workflow(body["workflow"])
-    if "user" not in body:
-        raise _missing("user")
-    user = body["user"]
-    if not isinstance(user, str):
-        raise _type_error("user", "a string")
-    if not user:
-        raise InvalidRequest(
-            "Invalid 'user': string too short. Expected a string with minimum length 1, "
-            "but got an empty string instead.",
-            "user",
-            "empty_string",
-        )
-    if "expires_after" in body:
-        expires = _object(body["expires_after"], "expires_after")
-        if "anchor" not in expires:
-            raise _missing("expires_after.anchor")
-        if expires["anchor"] != "created_at":
-            raise InvalidRequest(
-                "Invalid 'expires_after.anchor': expected 'created_at'.",
-                "expires_after.anchor",
-                "invalid_value",
-            )
-        if "seconds" not in expires:
-            raise _missing("expires_after.seconds")
-        _check_int(expires, "seconds", "expires_after", 1, 600)
-    if "rate_limits" in body:
-        limits = _object(body["rate_limits"], "rate_limits")
-        _check_int(limits, "max_requests_per_1_minute", "rate_limits", 1)
-    if "chatkit_configuration" in body:
-        _validate_configuration(body["chatkit_configuration"])
-    return body
+        """Returns copies of all sessions in creation order, as served at ``now``."""
+        return [session_view(session, now) for session in self._sessions.values()]
