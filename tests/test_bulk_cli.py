@@ -223,7 +223,8 @@ def test_threads_list_prints_each_page_as_it_arrives(tmp_path: Path, as_json: bo
             reader = LineReader(proc.stdout)
             first_page = 100 if as_json else 101  # the table has its header first
             wait_until(lambda: len(reader.lines) >= first_page, "the first page on stdout")
-            assert emu.faults_served == 2  # the second page was asked for, and is being held
+            # The second page is asked for once the first is printed, and then held back.
+            wait_until(lambda: emu.faults_served == 2, "the request for the second page")
             assert proc.poll() is None
             lines = list(reader.lines)
         finally:

@@ -21,7 +21,8 @@ This module owns [`mirror`][chatkit_async.bulk.mirror] (and
 Nothing is written that is already stored: a thread's row is written only when it differs, items
 only when new or different, so a run on an unchanged account sends one items request per thread
 (plus the listing) and leaves the database untouched. The database work runs on one thread of its
-own, one call at a time, so the event loop never waits on a disk; a cancelled run waits for the
+own, one call at a time, so the event loop never waits on a disk. A run stopped by a request that
+failed for good first commits the chunks it had already fetched; a cancelled run only waits for the
 transaction in progress to finish before it closes the database.
 """
 
@@ -327,6 +328,7 @@ class _Mirror:
             self.tally.listed = len(seen)
 
         lister = asyncio.ensure_future(list_all())
+        keep_fetched = True
         try:
             await asyncio.wait({lister})
             if failure:
@@ -337,11 +339,19 @@ class _Mirror:
                 if failure:
                     raise failure[0]
             await self.writer.flush()
+        except asyncio.CancelledError:
+            keep_fetched = False  # stop now: only the transaction in progress is finished
+            raise
         finally:
             pending: list[asyncio.Future[Any]] = [lister, *tasks]
             for future in pending:
                 future.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            if keep_fetched:
+                # A request failed for good: commit the complete chunks already fetched, so the
+                # next run does not fetch them again (each is a consistent prefix of its thread).
+                with contextlib.suppress(Exception):
+                    await self.writer.flush()
             await self.writer.aclose()
         self.report_progress()
         await self.find_removed()

@@ -5,7 +5,7 @@ of OpenAI's API faithfully (cursor paging, user filter, sessions, errors in Open
 ``x-request-id``, auth and beta-header checks), seeded with a deterministic demo data set, with a
 request log, fault injection and an optional rate limit. It never imports the SDK, so it is an
 independent oracle for the SDK's tests. The pytest fixtures live in
-:mod:`chatkit_async.testing.pytest_plugin` (registered automatically as the ``chatkit_async``
+``chatkit_async.testing.pytest_plugin`` (registered automatically as the ``chatkit_async``
 plugin).
 
 How the emulator is built (a design note for whoever changes it): one module per concern, each

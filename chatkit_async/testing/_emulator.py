@@ -1,21 +1,22 @@
 """The ChatKit emulator's facade: one object to start, seed, inspect and break the server.
 
-This module owns :class:`ChatKitEmulator`, which composes the emulator's rooms and adds no
-behaviour of its own: the data (:class:`~._store.EmulatorStore` behind one lock), the request
-pipeline and route table (:mod:`._pipeline`, :mod:`._routes`), fault injection
-(:class:`~._faults.FaultQueue`), the rate limit (:class:`~._ratelimit.RateLimit`), the request log
-(:class:`~._requestlog.RequestLog`) and the lifecycle (:class:`~._lifecycle.ServerLifecycle`). It
-also owns :func:`serve_forever`, which runs one from a terminal (``chatkit-async emulator``).
+This module owns [`ChatKitEmulator`][chatkit_async.testing.ChatKitEmulator], which composes the
+emulator's rooms and adds no behaviour of its own: the data (``EmulatorStore`` behind one lock), the
+request pipeline and route table (``_pipeline``, ``_routes``), fault injection
+(``FaultQueue``), the rate limit (``RateLimit``), the request log
+(``RequestLog``) and the lifecycle (``ServerLifecycle``). It
+also owns [`serve_forever`][chatkit_async.testing.serve_forever], which runs one from a terminal
+(``chatkit-async emulator``).
 
 The emulator is an independent oracle: it emits plain dicts and never imports the SDK.
 
 Example:
-    Sync code (the server runs on its own loop in a daemon thread)::
+    Sync code (the server runs on its own loop in a daemon thread):
 
         with ChatKitEmulator() as emu:
             client = ChatKit(api_key=emu.api_key, base_url=emu.base_url)
 
-    Async code (the server runs on the current loop)::
+    Async code (the server runs on the current loop):
 
         async with ChatKitEmulator(demo=False) as emu:
             emu.add_thread(id="cthr_1")
@@ -51,9 +52,11 @@ class ChatKitEmulator:
     """An in-process ChatKit API server for tests, demos and benchmarks.
 
     The emulator serves on ``host:port`` (an ephemeral loopback port by default) once started,
-    either in a background thread (:meth:`start` / :meth:`stop` or ``with``) or on the running
-    loop (:meth:`astart` / :meth:`astop` or ``async with``). Seeding, inspection and fault
-    injection are plain thread-safe methods, callable before or after starting.
+    either in a background thread ([`start`][chatkit_async.testing.ChatKitEmulator.start] /
+    [`stop`][chatkit_async.testing.ChatKitEmulator.stop] or ``with``) or on the running loop
+    ([`astart`][chatkit_async.testing.ChatKitEmulator.astart] /
+    [`astop`][chatkit_async.testing.ChatKitEmulator.astop] or ``async with``). Seeding, inspection
+    and fault injection are plain thread-safe methods, callable before or after starting.
 
     Behaviour:
         * Lists are ordered by ``created_at`` then insertion order, ``desc`` by default.
@@ -74,14 +77,15 @@ class ChatKitEmulator:
         host: Interface to bind (loopback by default).
         port: Port to bind; 0 picks a free port.
         seed: Seed of generated ids (and of the demo data set when ``demo``).
-        demo: Seed the demo data set at construction (see :meth:`seed_demo`).
+        demo: Seed the demo data set at construction (see
+            [`seed_demo`][chatkit_async.testing.ChatKitEmulator.seed_demo]).
         demo_threads: Number of demo threads.
         require_beta_header: Reject requests lacking ``OpenAI-Beta: chatkit_beta=v1``.
         record_requests: Keep the request log (turn off for long benchmarks).
         rate_limit: Requests per second admitted (a token bucket); requests beyond it get a 429
             with ``retry-after-ms`` and OpenAI's ``x-ratelimit-*-requests`` headers, which every
             response carries while a limit is set. ``None``: no limit. See
-            :meth:`set_rate_limit`.
+            [`set_rate_limit`][chatkit_async.testing.ChatKitEmulator.set_rate_limit].
         rate_limit_burst: How many requests the bucket admits back to back (default: one
             second's worth).
     """
@@ -175,7 +179,9 @@ class ChatKitEmulator:
 
     @property
     def record_requests(self) -> bool:
-        """Whether requests are recorded in :attr:`requests` (settable; off for long runs)."""
+        """Whether requests are recorded in
+        [`requests`][chatkit_async.testing.ChatKitEmulator.requests] (settable; off for long
+        runs)."""
         return self._log.enabled
 
     @record_requests.setter
@@ -341,7 +347,7 @@ class ChatKitEmulator:
 
         It has three users (``user_1`` .. ``user_3``), active/locked/closed threads, null and
         non-null titles, every item type, annotations and attachments, an empty thread and a
-        45-item thread. See :func:`chatkit_async.testing._demo.build_demo`.
+        45-item thread. See ``chatkit_async.testing._demo.build_demo``.
 
         Args:
             seed: Seed of the data set (ids, timestamps and content).
@@ -451,10 +457,12 @@ class ChatKitEmulator:
     async def astop(self) -> None:
         """Stops serving and closes every connection (no-op when not running).
 
-        An emulator started with :meth:`start` is stopped in a worker thread.
+        An emulator started with [`start`][chatkit_async.testing.ChatKitEmulator.start] is stopped
+        in a worker thread.
 
         Raises:
-            RuntimeError: If called from another loop than the one that ran :meth:`astart`.
+            RuntimeError: If called from another loop than the one that ran
+                [`astart`][chatkit_async.testing.ChatKitEmulator.astart].
         """
         await self._server.astop()
 
@@ -492,7 +500,8 @@ class ChatKitEmulator:
         """Stops the background server and joins its thread (no-op when not running).
 
         Raises:
-            RuntimeError: If the emulator was started with :meth:`astart`.
+            RuntimeError: If the emulator was started with
+                [`astart`][chatkit_async.testing.ChatKitEmulator.astart].
         """
         self._server.stop()
 

@@ -1,10 +1,10 @@
 """OpenAI's error vocabulary as the emulator speaks it: two refusals and the error envelope.
 
-This module owns :class:`InvalidRequest` (served as 400) and :class:`NotFound` (served as 404), which
-the data layer (:mod:`._store`, :mod:`._paging`, :mod:`._sessions`) raises in OpenAI's words, and
-:func:`error_body`, the ``{"error": {"message", "type", "param", "code"}}`` envelope every error
+This module owns ``InvalidRequest`` (served as 400) and ``NotFound`` (served as 404), which
+the data layer (``_store``, ``_paging``, ``_sessions``) raises in OpenAI's words, and
+``error_body``, the ``{"error": {"message", "type", "param", "code"}}`` envelope every error
 answer carries. It is pure: no I/O and no aiohttp; turning a refusal into an HTTP answer is the
-pipeline's job (:mod:`._pipeline`).
+pipeline's job (``_pipeline``).
 """
 
 from __future__ import annotations

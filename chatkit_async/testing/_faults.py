@@ -1,11 +1,11 @@
 """Fault injection of the emulator: what a fault is, which request gets it, and what it answers.
 
-This module owns :class:`FaultSpec` (one fault: a status, a body, headers, a delay, a dropped
-connection, before or after the operation), :class:`FaultQueue` (queued faults matched FIFO by
-method and path prefix, then a seeded random mix, with a count of faults served) and
-:func:`fault_reply` (the status and body a fault answers with). It is pure and thread-safe: no I/O
-and no aiohttp. Serving a fault (sleeping, dropping the connection, running the operation first)
-is the ``faults`` middleware's job in :mod:`._pipeline`.
+This module owns [`FaultSpec`][chatkit_async.testing.FaultSpec] (one fault: a status, a body,
+headers, a delay, a dropped connection, before or after the operation), ``FaultQueue`` (queued
+faults matched FIFO by method and path prefix, then a seeded random mix, with a count of faults
+served) and ``fault_reply`` (the status and body a fault answers with). It is pure and thread-safe:
+no I/O and no aiohttp. Serving a fault (sleeping, dropping the connection, running the operation first)
+is the ``faults`` middleware's job in ``_pipeline``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ _FAULT_ERRORS: dict[int, tuple[str, str | None]] = {
 class FaultSpec:
     """A fault to serve instead of (or on top of) the normal response.
 
-    Faults are queued with :meth:`ChatKitEmulator.inject` and consumed in FIFO order by the
+    Faults are queued with ``ChatKitEmulator.inject`` and consumed in FIFO order by the
     next matching requests, each ``times`` times.
 
     Attributes:
@@ -91,7 +91,7 @@ class FaultSpec:
 
     @property
     def kind(self) -> str:
-        """Short label of the fault, as recorded in :attr:`RecordedRequest.fault`."""
+        """Short label of the fault, as recorded in ``RecordedRequest.fault``."""
         if self.drop:
             return "drop"
         if self.status is not None:
@@ -241,7 +241,7 @@ class FaultQueue:
         Args:
             rate: Probability of a fault per request, 0..1; 0 turns the random mix off.
             seed: Seed of the random sequence (same seed: the n-th request gets the same fault).
-            kinds: Fault kinds, see :func:`random_fault_specs`.
+            kinds: Fault kinds, see ``random_fault_specs``.
             delay: Seconds slept by a ``"delay"`` fault.
             retry_after_ms: Value of the ``retry-after-ms`` header of status faults.
 

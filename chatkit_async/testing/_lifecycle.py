@@ -1,6 +1,6 @@
 """Running an aiohttp application on a port, from sync or async code: the emulator's lifecycle.
 
-This module owns :class:`ServerLifecycle`: binding the socket (an ephemeral loopback port by
+This module owns ``ServerLifecycle``: binding the socket (an ephemeral loopback port by
 default), serving either on the caller's running loop (``astart`` / ``astop``) or on a loop of its
 own in a daemon thread (``start`` / ``stop``, which works from plain code and from a thread whose
 loop is already running, as in Jupyter), shutting down promptly (the ``closing`` event cuts
@@ -129,10 +129,10 @@ class ServerLifecycle:
     async def astop(self) -> None:
         """Stops serving and closes every connection (no-op when not running).
 
-        A server started with :meth:`start` is stopped in a worker thread.
+        A server started with ``start`` is stopped in a worker thread.
 
         Raises:
-            RuntimeError: If called from another loop than the one that ran :meth:`astart`.
+            RuntimeError: If called from another loop than the one that ran ``astart``.
         """
         if self._mode == "sync":
             await asyncio.to_thread(self.stop)
@@ -177,7 +177,7 @@ class ServerLifecycle:
         """Stops the background server and joins its thread (no-op when not running).
 
         Raises:
-            RuntimeError: If the server was started with :meth:`astart`.
+            RuntimeError: If the server was started with ``astart``.
         """
         with self._guard:
             if self._mode is None:

@@ -1,8 +1,8 @@
 """Cursor paging of the emulator's lists: sorted collections, pages, and the list query parameters.
 
-This module owns OpenAI's paging rules, independent of what is listed: :class:`OrderedCollection`
-(elements sorted by a packed ``(created_at, sequence)`` key, pre-serialized), :class:`Page` (one page
-and its ``list`` JSON), and :class:`PageQuery` (``limit``, ``order``, ``after`` and ``before`` read
+This module owns OpenAI's paging rules, independent of what is listed: ``OrderedCollection``
+(elements sorted by a packed ``(created_at, sequence)`` key, pre-serialized), ``Page`` (one page
+and its ``list`` JSON), and ``PageQuery`` (``limit``, ``order``, ``after`` and ``before`` read
 from a query mapping and validated). It is pure: no I/O, no aiohttp, no clock and no locking.
 
 The rules, for a list sorted by ``created_at`` then insertion order:
@@ -137,7 +137,7 @@ class PageQuery:
 class Page:
     """One page of a list endpoint.
 
-    Like :class:`PageQuery` it is a plain (not frozen) dataclass: one of each is made for every
+    Like ``PageQuery`` it is a plain (not frozen) dataclass: one of each is made for every
     list request served, and a frozen dataclass pays a ``setattr`` call per field to be built.
 
     Attributes:

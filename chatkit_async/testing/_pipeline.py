@@ -2,7 +2,7 @@
 
 This module owns what happens to every request on its way to an operation and back, as four
 aiohttp middlewares, and the aiohttp application that chains them around the route table
-(:func:`make_app`). Outermost first, each wrapping the next:
+(``make_app``). Outermost first, each wrapping the next:
 
 1. ``envelope``: reads the body (a body too large or unreadable is answered here), then gives every
    answer its ``Content-Type`` (JSON, none for 204/304) and ``x-request-id`` (unless a fault header
@@ -13,9 +13,9 @@ aiohttp middlewares, and the aiohttp application that chains them around the rou
    before the operation or, with ``after=True``, after it.
 4. ``checks``: the API's own checks, in its order: authentication (401 without ``Authorization:
    Bearer <the key>``), routing (404 for an unknown URL, 405 for a method the URL does not serve,
-   :func:`~._routes.check_route`), the beta header (400 without ``OpenAI-Beta: chatkit_beta=v1``,
-   when required); then the operation's handler (:mod:`._routes`), whose
-   :class:`~._errors.InvalidRequest` becomes a 400 and :class:`~._errors.NotFound` a 404. Anything
+   ``check_route``), the beta header (400 without ``OpenAI-Beta: chatkit_beta=v1``,
+   when required); then the operation's handler (``_routes``), whose
+   ``InvalidRequest`` becomes a 400 and ``NotFound`` a 404. Anything
    else raised in there is an emulator bug, answered as a 500 in OpenAI's shape.
 
 Headers set further in win over those set further out, except that a fault's headers win over
@@ -248,8 +248,8 @@ class Pipeline:
         """The API's own checks in its order, then the operation; every refusal in OpenAI's shape.
 
         Authentication (401), routing (404 unknown URL, 405 unknown method), the beta header
-        (400); then the operation, whose :class:`~._errors.InvalidRequest` is a 400 and
-        :class:`~._errors.NotFound` a 404. Anything else raised is an emulator bug, still answered
+        (400); then the operation, whose ``InvalidRequest`` is a 400 and
+        ``NotFound`` a 404. Anything else raised is an emulator bug, still answered
         as a 500 in the API's shape.
         """
         try:

@@ -1,12 +1,12 @@
 """The emulator's rate limit: a token bucket and the headers OpenAI sends with it.
 
-This module owns :class:`TokenBucket`, pure arithmetic over a clock it is given, and
-:class:`RateLimit`, the emulator's switchable, thread-safe holder of a bucket that also counts
+This module owns ``TokenBucket``, pure arithmetic over a clock it is given, and
+``RateLimit``, the emulator's switchable, thread-safe holder of a bucket that also counts
 refusals. Neither does I/O, sleeps or knows aiohttp. The ``rate_limit`` middleware of
-:mod:`._pipeline` asks :meth:`RateLimit.admit` once per request and turns a refusal into a 429
+``_pipeline`` asks ``RateLimit.admit`` once per request and turns a refusal into a 429
 carrying ``retry-after-ms``; every answer, accepted or not, carries OpenAI's
 ``x-ratelimit-limit-requests``, ``x-ratelimit-remaining-requests`` and ``x-ratelimit-reset-requests``
-headers (:meth:`TokenBucket.headers`).
+headers (``TokenBucket.headers``).
 
 How the bucket behaves, with ``rate=50`` and the default ``burst`` (one second's worth, 50): a client
 that has been quiet may send 50 requests at once; after that one request is admitted every 20 ms.
@@ -49,7 +49,7 @@ def format_duration(seconds: float) -> str:
 class TokenBucket:
     """Admit at most ``rate`` requests per second on average, and ``burst`` at once.
 
-    Not thread-safe on its own: :class:`RateLimit` calls it under its lock.
+    Not thread-safe on its own: ``RateLimit`` calls it under its lock.
 
     Args:
         rate: Tokens added per second (> 0).
@@ -106,7 +106,7 @@ class TokenBucket:
         return (1.0 - self._tokens) / self.rate
 
     def headers(self) -> dict[str, str]:
-        """OpenAI's rate-limit headers describing the bucket now (after the last :meth:`take`).
+        """OpenAI's rate-limit headers describing the bucket now (after the last ``take``).
 
         Returns:
             ``x-ratelimit-limit-requests`` (the bucket's size), ``x-ratelimit-remaining-requests``
@@ -138,7 +138,7 @@ class Admission:
 
 
 class RateLimit:
-    """The emulator's rate limit: an optional :class:`TokenBucket` and a count of refusals.
+    """The emulator's rate limit: an optional ``TokenBucket`` and a count of refusals.
 
     Thread-safe: tests change the limit from their own thread while the server admits requests on
     its loop.

@@ -1,8 +1,9 @@
 """The emulator's request log: what each request was, and what it was answered.
 
-This module owns :class:`RecordedRequest` (one exchange, frozen) and :class:`RequestLog` (the
-thread-safe list of them, which can be switched off for long benchmarks). It is pure: no I/O and no
-aiohttp; the ``envelope`` middleware of :mod:`._pipeline` builds each record from the request.
+This module owns [`RecordedRequest`][chatkit_async.testing.RecordedRequest] (one exchange, frozen)
+and ``RequestLog`` (the thread-safe list of them, which can be switched off for long benchmarks). It
+is pure: no I/O and no aiohttp; the ``envelope`` middleware of ``_pipeline`` builds each record from
+the request.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class RequestLog:
         self._entries: list[RecordedRequest] = []
 
     def append(self, entry: RecordedRequest) -> None:
-        """Records one exchange (even when :attr:`enabled` is off: the caller checks it)."""
+        """Records one exchange (even when ``enabled`` is off: the caller checks it)."""
         with self._lock:
             self._entries.append(entry)
 

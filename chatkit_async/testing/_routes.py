@@ -1,13 +1,13 @@
 """The emulator's route table: which URL and method is which operation, and one handler for each.
 
-This module owns the six ChatKit operations as aiohttp handlers (:class:`Operations`), their
-registration in an aiohttp router (:meth:`Operations.register`), the answer to a URL no route
+This module owns the six ChatKit operations as aiohttp handlers (``Operations``), their
+registration in an aiohttp router (``Operations.register``), the answer to a URL no route
 serves (404 ``unknown_url``) or to a method a route does not serve (405 with ``Allow``)
-(:func:`check_route`), how path parameters are decoded (:func:`path_param`), and the shape of an
-error answer (:func:`error_response`). Handlers only translate: query and body in, a call to
-:class:`~._store.EmulatorStore` under the emulator's lock, JSON bytes out. Refusals travel as
-:class:`~._errors.InvalidRequest` / :class:`~._errors.NotFound` and become answers in the
-``checks`` middleware of :mod:`._pipeline`; authentication, the beta header, faults and the request
+(``check_route``), how path parameters are decoded (``path_param``), and the shape of an
+error answer (``error_response``). Handlers only translate: query and body in, a call to
+``EmulatorStore`` under the emulator's lock, JSON bytes out. Refusals travel as
+``InvalidRequest`` / ``NotFound`` and become answers in the
+``checks`` middleware of ``_pipeline``; authentication, the beta header, faults and the request
 log are middlewares too, never handlers' business.
 
 Paths are matched on their raw (still percent-encoded) segments: an id is one segment decoded on its
@@ -16,9 +16,9 @@ other and never climbs, and ``/v1/chatkit/%74hreads`` names no route. aiohttp's 
 later) matches ``path_safe``, the path decoded except for ``%2F`` and ``%25``, whose segments are the
 raw path's segments one for one; so a raw path without ``%`` is matched exactly as written, and only
 a path with a ``%`` has its fixed segments checked and its parameters decoded again from the raw
-segment (:func:`check_route`, :func:`path_param`), with :func:`urllib.parse.unquote` (an invalid
+segment (``check_route``, ``path_param``), with ``urllib.parse.unquote`` (an invalid
 UTF-8 escape becomes U+FFFD) rather than yarl's decoding (which keeps it as written). Before 3.10.6
-the router matched the decoded path, where ``%2F`` splits an id, so :meth:`Operations.register`
+the router matched the decoded path, where ``%2F`` splits an id, so ``Operations.register``
 refuses older versions.
 """
 
@@ -106,7 +106,7 @@ def check_route(request: web.Request) -> web.Response | None:
     """The 404 or 405 answer to a request no route serves, or ``None`` for a routed request.
 
     Args:
-        request: A request resolved by a router that :meth:`Operations.register` filled.
+        request: A request resolved by a router that ``Operations.register`` filled.
 
     Returns:
         404 ``unknown_url`` when no route has the path, 405 ``method_not_allowed`` with ``Allow``
@@ -159,7 +159,7 @@ async def _no_expect(request: web.Request) -> None:
 
 
 async def _unreachable(request: web.Request) -> web.StreamResponse:
-    """Placeholder handler of each route's other methods; :func:`check_route` answers first."""
+    """Placeholder handler of each route's other methods; ``check_route`` answers first."""
     raise AssertionError("check_route answers a method the route does not serve")
 
 
@@ -199,7 +199,7 @@ class Operations:
     def register(self, router: web.UrlDispatcher) -> None:
         """Adds every route to ``router``.
 
-        Each path gets its operations, then a catch-all method whose request :func:`check_route`
+        Each path gets its operations, then a catch-all method whose request ``check_route``
         answers with a 405 (so the ``Allow`` list is the path's own, in this order).
 
         Raises:

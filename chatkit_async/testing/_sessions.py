@@ -1,11 +1,11 @@
 """ChatKit sessions as the emulator keeps them: request validation, defaults, and the served view.
 
 This module owns the rules of ``POST /v1/chatkit/sessions`` that do not depend on HTTP: checking a
-decoded ``CreateChatSessionBody`` (:func:`validate_session_body`, unknown fields ignored, errors in
+decoded ``CreateChatSessionBody`` (``validate_session_body``, unknown fields ignored, errors in
 OpenAI's words with a dotted ``param``), resolving it into a ``ChatSessionResource`` with the API's
-defaults (:func:`new_session`), and the view served later, where an active session past its
-``expires_at`` shows ``expired`` (:func:`session_view`). It is pure: no I/O, no clock (callers pass
-``now``), no id generation (callers pass ids) and no storage (:mod:`._store` keeps the sessions).
+defaults (``new_session``), and the view served later, where an active session past its
+``expires_at`` shows ``expired`` (``session_view``). It is pure: no I/O, no clock (callers pass
+``now``), no id generation (callers pass ids) and no storage (``_store`` keeps the sessions).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def new_session(
     """Resolves a validated request into the stored session, with the API's defaults.
 
     Args:
-        request: A body that passed :func:`validate_session_body`.
+        request: A body that passed ``validate_session_body``.
         session_id: The new session's id.
         client_secret: The new session's client secret.
         now: Current unix time (for ``expires_at``).

@@ -1,13 +1,13 @@
 """The emulator's data: threads with their items, and sessions, as plain in-memory state.
 
-This module owns :class:`EmulatorStore`, everything one emulator holds and the API's rules about it
+This module owns ``EmulatorStore``, everything one emulator holds and the API's rules about it
 that do not depend on HTTP: seeding (schema-valid or raw dicts, the demo data set), the thread list
 with its user filter, each thread's item list, deletion (a deleted element still places a cursor),
 and sessions. It is pure: no I/O, no aiohttp, no clock (callers pass ``now``) and no locking (the
 emulator serializes access with its own lock).
 
-Neighbours: paging rules and the sorted collections are :mod:`._paging`; validating and resolving a
-session request is :mod:`._sessions`; what seeded data looks like is :mod:`._demo`.
+Neighbours: paging rules and the sorted collections are ``_paging``; validating and resolving a
+session request is ``_sessions``; what seeded data looks like is ``_demo``.
 
 Threads and items are kept pre-serialized (orjson bytes) in per-collection sorted lists keyed by
 ``(created_at, insertion sequence)`` packed into one int, with an id-to-key map, so a page costs
@@ -321,7 +321,7 @@ class EmulatorStore:
             item_type: Item type, bare or full spelling.
             id: Item id; generated when ``None``.
             created_at: Unix seconds; one second after the thread's newest item when ``None``.
-            fields: Overrides of the default fields (see :func:`make_item`).
+            fields: Overrides of the default fields (see ``make_item``).
 
         Returns:
             The item as served.
@@ -458,7 +458,7 @@ class EmulatorStore:
         return [orjson.loads(b) for b in blobs]
 
     def load_demo(self, demo: Iterable[DemoThread]) -> None:
-        """Stores a demo data set (see :func:`~._demo.build_demo`).
+        """Stores a demo data set (see ``build_demo``).
 
         Raises:
             ValueError: If an id is already taken (e.g. the same demo seeded twice).

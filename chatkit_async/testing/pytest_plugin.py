@@ -1,19 +1,20 @@
 """pytest plugin of chatkit-async: fixtures serving a ChatKit emulator.
 
-This module owns the pytest integration of :class:`~chatkit_async.testing.ChatKitEmulator`. It
+This module owns the pytest integration of [`ChatKitEmulator`][chatkit_async.testing.ChatKitEmulator]. It
 is registered as the ``chatkit_async`` plugin (a ``pytest11`` entry point), so installing the
 package is enough to use it.
 
 Fixtures:
     ``chatkit_emulator``: a started emulator (function scope) running in a background thread
     with the default deterministic demo data, stopped at teardown. As it does not depend on the
-    test's event loop it serves sync and async tests alike::
+    test's event loop it serves sync and async tests alike:
 
         def test_list(chatkit_emulator):
             client = ChatKit(api_key=chatkit_emulator.api_key, base_url=chatkit_emulator.base_url)
 
-    ``chatkit_emulator_factory``: a callable taking :class:`ChatKitEmulator` keyword arguments
-    and returning another started emulator; every emulator it made is stopped at teardown::
+    ``chatkit_emulator_factory``: a callable taking
+    [`ChatKitEmulator`][chatkit_async.testing.ChatKitEmulator] keyword arguments and returning
+    another started emulator; every emulator it made is stopped at teardown:
 
         def test_two(chatkit_emulator_factory):
             empty = chatkit_emulator_factory(demo=False)
@@ -21,7 +22,8 @@ Fixtures:
 
 Marker:
     ``@pytest.mark.chatkit_emulator(**kwargs)`` passes keyword arguments of
-    :class:`ChatKitEmulator` to the ``chatkit_emulator`` fixture (the closest marker wins)::
+    [`ChatKitEmulator`][chatkit_async.testing.ChatKitEmulator] to the ``chatkit_emulator`` fixture
+    (the closest marker wins):
 
         @pytest.mark.chatkit_emulator(demo=False, api_key=None)
         def test_empty(chatkit_emulator): ...
