@@ -9,7 +9,23 @@ async with AsyncChatKit() as client:
 ```
 
 The public surface is what this module exports, plus [`chatkit_async.types`][chatkit_async.types]
-(the models) and [`chatkit_async.testing`][chatkit_async.testing] (the emulator and its pytest fixture).
+(the models), [`chatkit_async.bulk`][chatkit_async.bulk] (jobs over a whole account) and
+[`chatkit_async.testing`][chatkit_async.testing] (the emulator and its pytest fixture).
+
+DESIGN: the house, from the bottom up; each layer imports only those below it.
+
+* ``types/``: plain attrs models. A new field, item type or union: ``types/_base.py`` says how.
+* ``_converter.py`` (the readable decoding rules) and ``_fastpath.py`` (the generated decoders
+  they are fuzzed against): a new decoding rule goes in the first, and the second follows.
+* ``_http.py``, ``_exceptions.py``, ``_pagination.py``, ``_options.py``: pure rules (requests,
+  retries, redaction, the error tree, the cursor rule, per-call options).
+* ``_transport.py``: the only module that imports aiohttp. ``_portal.py``: the only one that runs
+  anyio, for the blocking client.
+* ``resources/``: one module per API resource; a new endpoint goes there, written once as an
+  ``Endpoint`` and exposed by four thin faces (``resources/_base.py`` says how).
+* ``_client.py`` (settings and the send pipeline) and ``_sync_client.py`` (the blocking face).
+* ``bulk/`` and ``cli/``: built on the clients' public surface. ``testing/``: the emulator, which
+  never imports the SDK; a new fault kind or endpoint there: ``testing/__init__.py`` says how.
 """
 
 from __future__ import annotations
