@@ -491,6 +491,28 @@ def test_table_layout_in_process() -> None:
     assert "<yellow>locked (Under review)</>" in painted[1]
     assert "<dim>frozen (unknown)</>" in painted[2]
 
+    # Whatever the width, a page lines up (every cell starts under its header) and, down to the
+    # width of the ids, the floors and the gaps (79 here), fits; the user is cut last.
+    page = [
+        ["cthr_" + "a" * 25, "2025-01-01 00:00:00", "ana.silva@example.org", "active", "Short"],
+        ["cthr_" + "b" * 25, "2025-01-02 00:00:00", "u2", "locked (Under review)", "x" * 120],
+        ["cthr_" + "c" * 25, "2025-01-03 00:00:00", "u3", "closed", "東京" * 40],
+    ]
+    for width in range(60, 220, 3):
+        lines = render_table(THREAD_TABLE, page, width=width)
+        if width >= 79:
+            assert max(display_width(line) for line in lines) <= width, (width, lines)
+        starts = [lines[0].index(h) for h in headers]
+        for line in lines[1:]:
+            assert [line[i - 2 : i] for i in starts[1:]] == ["  "] * 4, (width, lines)
+            assert all(line[i] != " " for i in starts), (width, lines)
+        assert [line.split()[0] for line in lines[1:]] == [row[0] for row in page]
+        user_cell = lines[1][starts[2] : starts[3]].strip()
+        if width >= 30 + 13 + 21 + 6 + 10 + 8:
+            assert user_cell == "ana.silva@example.org", (width, lines)
+        else:
+            assert user_cell.endswith("...") and display_width(user_cell) >= 12, (width, lines)
+
     # A later id 24 columns wider than the first page's: the status gives back room, the title
     # keeps its floor, the line fits, and the id is whole.
     table = StreamingTable(THREAD_TABLE, width=80)
@@ -567,21 +589,48 @@ def test_progress_line_drops_the_least_useful_parts_first() -> None:
     assert "items" not in bar.render(columns=80) and "[" in bar.render(columns=80)
     assert bar.render(columns=45) == " 11.0% 110/1,000 threads  ETA 1m29s"  # the bar went
     assert bar.render(columns=30) == " 11.0% 110/1,000 threads"  # and then the ETA
+    bars = set()
+    for extra in ("8 in flight", "12,345 items, 3 rate-limited, 8 in flight"):
+        bar.update(extra=extra)
+        bars.add(bar.render(columns=120).split("]")[0])
+    assert len(bars) == 1  # the bar does not jump as the counts change
     assert [format_duration(s) for s in (0.4, 42, 185, 3720)] == ["0s", "42s", "3m05s", "1h02m"]
+
+
+def test_a_shown_bar_is_redrawn_while_nothing_progresses() -> None:
+    clock = _Clock()
+    stream = io.StringIO()
+    bar = Progress(stream, "threads", enabled=True, columns=lambda: 100, clock=clock)
+    bar.refresh()
+    assert stream.getvalue() == ""  # no first frame from the ticker (a prompt may be showing)
+    clock.now += 1
+    bar.update(done=1, total=10)
+    clock.now += 3
+    bar.refresh()
+    frames = stream.getvalue().split("\r\x1b[K")[1:]
+    assert len(frames) == 2 and "1s elapsed" in frames[0] and "4s elapsed" in frames[1]
+    clock.now += 0.05
+    bar.refresh()  # too soon after the last drawing
+    assert len(stream.getvalue().split("\r\x1b[K")) == 3
 
 
 @posix_only
 def test_export_progress_shows_an_eta_on_a_terminal(emu: ChatKitEmulator, tmp_path: Path) -> None:
-    """Each thread's items are delayed, so the export takes a few seconds on one connection: its
-    bar, drawn on the terminal, shows the total (known after the listing) and an ETA."""
-    emu.inject(FaultSpec(delay=0.3, method="GET", path="/v1/chatkit/threads/", times=1000))
+    """Each thread's items are delayed, the sixth thread's longest, so the export takes a few
+    seconds: its bar, drawn on the terminal, shows the total (known after the listing), an ETA,
+    and keeps being redrawn while the sixth thread holds the file back."""
+    stuck = emu.threads()[5]["id"]
+    emu.inject(
+        FaultSpec(delay=2.5, method="GET", path=f"/v1/chatkit/threads/{stuck}/items"),
+        FaultSpec(delay=0.3, method="GET", path="/v1/chatkit/threads/", times=1000),
+    )
     out = tmp_path / "tty.jsonl"
     result = on_terminal(
         "export",
         "--out",
         str(out),
         "--concurrency",
-        "1",
+        "8",  # the listing runs up to twice this ahead, so the total is known at once
         "--base-url",
         emu.base_url,
         "--api-key",
@@ -593,4 +642,8 @@ def test_export_progress_shows_an_eta_on_a_terminal(emu: ChatKitEmulator, tmp_pa
     total = len(emu.threads())
     assert any(f"/{total} threads" in frame and "ETA " in frame for frame in frames), frames
     assert all(len(frame) <= 119 for frame in frames)
+    # While the sixth thread is held back, the bar is redrawn with the time moving on.
+    waiting = [f for f in frames if f" 5/{total} threads" in f]
+    elapsed = {re.findall(r"(\d+)s elapsed", f)[0] for f in waiting}
+    assert len(elapsed) >= 2, frames
     assert "Exported" in result.out and len(out.read_text("utf-8").splitlines()) == total

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -187,9 +188,7 @@ class Context:
     def progress(self, label: str) -> Progress:
         """A progress bar on stderr, drawn only when stderr is a terminal."""
         enabled = self.console.stderr_is_tty and not getattr(self.args, "no_progress", False)
-        return Progress(
-            self.console.stderr, label, enabled=enabled, columns=self.console.stderr_width
-        )
+        return Progress(self.console.stderr, label, enabled=enabled, columns=self.console.stderr_width)
 
     def table(self, spec: TableSpec) -> StreamingTable:
         """A table on stdout that fits the console's width and colours where it may."""
@@ -401,6 +400,29 @@ def _draw(bar: Progress) -> Callable[[JobProgress], None]:
     return update
 
 
+_TICK = 0.5
+"""Seconds between redraws of a shown progress bar while no progress arrives."""
+
+
+async def _ticking(bar: Progress, job: Awaitable[T]) -> T:
+    """Await a bulk job while redrawing its bar now and then, so the elapsed time moves and the
+    ETA goes away while nothing finishes (e.g. a long wait after 429s)."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(_TICK)
+            bar.refresh()
+
+    ticker = asyncio.ensure_future(tick()) if bar.enabled else None
+    try:
+        return await job
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+
 class _StdoutBytes:
     """``--out -``: export lines to stdout's byte buffer (or its text layer, if it has none)."""
 
@@ -434,14 +456,17 @@ def export(ctx: Context) -> int:
     partial = None if to_stdout else partial_path(destination)
 
     async def step(client: AsyncChatKit) -> Any:
-        return await bulk.export(
-            client,
-            out,
-            user=args.user,
-            order=args.order,
-            concurrency=args.concurrency,
-            resume=args.resume,
-            progress=_draw(bar),
+        return await _ticking(
+            bar,
+            bulk.export(
+                client,
+                out,
+                user=args.user,
+                order=args.order,
+                concurrency=args.concurrency,
+                resume=args.resume,
+                progress=_draw(bar),
+            ),
         )
 
     try:
@@ -452,8 +477,7 @@ def export(ctx: Context) -> int:
             raise CLIError(f"export to stdout stopped: {exc.cause}") from None
         state = "left unchanged" if existed else "not created"
         kept = (
-            f"; the complete threads are kept in {exc.partial_path}, run again with --resume "
-            "to continue"
+            f"; the complete threads are kept in {exc.partial_path}, run again with --resume to continue"
             if exc.partial_path is not None
             else ""
         )
@@ -492,14 +516,17 @@ def mirror(ctx: Context) -> int:
     bar = ctx.progress("threads")
 
     async def step(client: AsyncChatKit) -> Any:
-        return await bulk.mirror(
-            client,
-            args.db,
-            user=args.user,
-            concurrency=args.concurrency,
-            prune=args.prune,
-            full=args.full,
-            progress=_draw(bar),
+        return await _ticking(
+            bar,
+            bulk.mirror(
+                client,
+                args.db,
+                user=args.user,
+                concurrency=args.concurrency,
+                prune=args.prune,
+                full=args.full,
+                progress=_draw(bar),
+            ),
         )
 
     try:
@@ -594,13 +621,16 @@ def purge_user(ctx: Context) -> int:
         return _ask_in_background(console, question, args.yes, "delete threads")
 
     async def step(client: AsyncChatKit) -> PurgeReport:
-        return await bulk.purge_user(
-            client,
-            user,
-            dry_run=args.dry_run,
-            confirm=confirm,
-            concurrency=args.concurrency,
-            progress=_draw(bar),
+        return await _ticking(
+            bar,
+            bulk.purge_user(
+                client,
+                user,
+                dry_run=args.dry_run,
+                confirm=confirm,
+                concurrency=args.concurrency,
+                progress=_draw(bar),
+            ),
         )
 
     try:

@@ -8,9 +8,10 @@ and runs of whitespace collapse to one space.
 
 Tables fit a width when one is given: free text (a title, a status's reason, an item's summary)
 is cut with ``...``, and a date loses its seconds and then its time of day, in the order each
-table's :class:`TableSpec` says; ids, users and types are never cut, since they are what a user
-copies into the next command. A table fits as long as those cells and the floors of the others
-do; a narrower terminal wraps the lines rather than lose an id. Colour is applied
+table's :class:`TableSpec` says. Thread and item ids and item types are never cut, since they are
+what a user copies into the next command; a user is cut only as a last resort, when the other
+columns are down to their floors. A table fits as long as the cells never cut and the floors of
+the others do; a narrower terminal wraps the lines rather than lose an id. Colour is applied
 after a cell is cut and padded, so escape codes never count towards a column's width.
 """
 
@@ -157,11 +158,15 @@ class Column:
         style: Picks a cell's colour from its visible text (``None``: never coloured).
         cut: Shortens a cell to a width; used only for the columns a :class:`TableSpec` lets
             shrink.
+        push: For an identifier that is cut only as a last resort: a cell on a later page
+            wider than the column pushes the rest of its row (while the row fits) instead of
+            being cut to the column's width, as free text is.
     """
 
     header: str
     style: Callable[[str], str | None] | None = None
     cut: Callable[[str, int], str] = truncate
+    push: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,13 +205,14 @@ THREAD_TABLE = TableSpec(
     (
         Column("ID"),
         Column("CREATED (UTC)", cut=cut_time),
-        Column("USER"),
+        Column("USER", push=True),
         Column("STATUS", style=status_style, cut=cut_status),
         Column("TITLE"),
     ),
     # Titles give way first, but only down to a readable length; then a status's reason, the
-    # seconds and the time of day of the date; then the title again, to a last few words.
-    shrink=((4, 24), (3, 6), (1, 16), (1, 10), (4, 10)),
+    # seconds and the time of day of the date; then the title again, to a last few words; and
+    # only then, rather than wrap every line, a long user.
+    shrink=((4, 24), (3, 6), (1, 16), (1, 10), (4, 10), (2, 12)),
 )
 """The thread table: ``threads list`` and ``purge-user --dry-run``."""
 
@@ -249,19 +255,28 @@ def fit_widths(spec: TableSpec, natural: Sequence[int], width: int | None) -> li
 
 
 class _Layout:
-    """Lays out rows in fixed column widths, cutting and colouring cells."""
+    """Lays out rows in fixed column widths, cutting and colouring cells.
+
+    Args:
+        spec: The table.
+        natural: Each column's widest cell on the page that set the layout.
+        width: The columns available, or ``None`` for no limit.
+        paint: Colours cells, or ``None``.
+    """
 
     def __init__(
         self,
         spec: TableSpec,
-        widths: Sequence[int],
+        natural: Sequence[int],
         width: int | None,
         paint: Paint | None,
     ) -> None:
         self._spec = spec
-        self._widths = list(widths)
+        self._widths = fit_widths(spec, natural, width)
         self._width = width
         self._paint = paint
+        # A column the fit had to narrow cuts every wider cell to its width, on any page.
+        self._narrowed = [w < n for w, n in zip(self._widths, natural, strict=True)]
 
     def header(self) -> str:
         return self._line(self._spec.headers, header=True)
@@ -269,37 +284,47 @@ class _Layout:
     def row(self, cells: Sequence[str]) -> str:
         return self._line(cells, header=False)
 
+    def _spans(self, cells: Sequence[str]) -> list[int]:
+        """The columns each cell of a row occupies (the last one's: at most)."""
+        spec = self._spec
+        last = len(spec.columns) - 1
+        spans = [display_width(cell) for cell in cells]
+        for index in range(last):
+            column = spec.columns[index]
+            may_cut = self._width is not None and spec.floor(index) is not None
+            if may_cut and (not column.push or self._narrowed[index]):
+                spans[index] = self._widths[index]  # cut to the column: the row stays aligned
+            else:
+                spans[index] = max(spans[index], self._widths[index])  # pushes the row if wider
+        last_floor = spec.floor(last)
+        if self._width is None or last_floor is None:
+            return spans
+        room = self._width - sum(spans[:last]) - len(_GAP) * last
+        # A pushed row (it no longer lines up anyway): the other cells that may be cut give room
+        # back to the last column, in the table's shrink order, until it has its floor.
+        for index, floor in spec.shrink:
+            if room >= last_floor:
+                break
+            if index == last:
+                continue
+            least = max(floor, display_width(spec.columns[index].header))
+            give = min(last_floor - room, max(spans[index] - least, 0))
+            spans[index] -= give
+            room += give
+        spans[last] = min(spans[last], max(room, last_floor))
+        return spans
+
     def _line(self, cells: Sequence[str], *, header: bool) -> str:
         spec = self._spec
         last = len(spec.columns) - 1
-        # The columns each cell occupies: its column's width, or more for a cell that may not
-        # be cut (it pushes the rest of its row); the last column is not padded.
-        spans = [display_width(cell) for cell in cells]
-        for index in range(last):
-            floor = None if header else spec.floor(index)
-            if floor is None or self._width is None:
-                spans[index] = max(spans[index], self._widths[index])
-            else:
-                spans[index] = self._widths[index]
-        last_floor = None if header else spec.floor(last)
-        if last_floor is not None and self._width is not None:
-            room = self._width - sum(spans[:last]) - len(_GAP) * last
-            # A pushed row: the other cells that may be cut give back room, down to their floors,
-            # so that the last column keeps its floor and the line still fits.
-            for index, _ in spec.shrink:
-                if room >= last_floor:
-                    break
-                floor = spec.floor(index)
-                if index == last or floor is None:
-                    continue
-                give = min(last_floor - room, max(spans[index] - floor, 0))
-                spans[index] -= give
-                room += give
-            spans[last] = min(spans[last], max(room, last_floor))
+        if header:  # headers are never cut: the natural widths include them
+            spans = [max(display_width(c), w) for c, w in zip(cells, self._widths, strict=True)]
+        else:
+            spans = self._spans(cells)
         pieces: list[str] = []
         for index, (cell, column) in enumerate(zip(cells, spec.columns, strict=True)):
             text = cell
-            if not header and spec.floor(index) is not None and self._width is not None:
+            if not header and display_width(text) > spans[index]:
                 text = column.cut(text, spans[index])
             style = "bold" if header else (column.style(text) if column.style else None)
             painted = self._paint(text, style) if self._paint is not None and style else text
@@ -334,7 +359,7 @@ def render_table(
     body = [list(row) for row in rows]
     table = [spec.headers, *body]
     natural = [max(display_width(row[i]) for row in table) for i in range(len(spec.columns))]
-    layout = _Layout(spec, fit_widths(spec, natural, width), width, paint)
+    layout = _Layout(spec, natural, width, paint)
     return [layout.header(), *(layout.row(row) for row in body)]
 
 
@@ -383,8 +408,7 @@ class StreamingTable:
             spec = self._spec
             table = [spec.headers, *rows]
             natural = [max(display_width(row[i]) for row in table) for i in range(len(spec.columns))]
-            widths = fit_widths(spec, natural, self._width)
-            self._layout = _Layout(spec, widths, self._width, self._paint)
+            self._layout = _Layout(spec, natural, self._width, self._paint)
             lines.append(self._layout.header())
         lines.extend(self._layout.row(row) for row in rows)
         return lines

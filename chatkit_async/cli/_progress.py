@@ -121,6 +121,13 @@ class Progress:
         self._last_draw = now
         self._draw(now)
 
+    def refresh(self) -> None:
+        """Redraw a bar already shown, if the last drawing is old enough (for a ticker while no
+        progress arrives). Never draws the first frame: that waits for the first progress, so a
+        bar does not appear over a confirmation prompt."""
+        if self.enabled and self._drawn:
+            self.update()
+
     def rate(self, now: float | None = None) -> float | None:
         """Units per second over the recent window, or ``None`` before it can be measured.
 
@@ -189,6 +196,8 @@ class Progress:
         known = self.total is not None and self.total > 0
         fraction = min(self.done / self.total, 1.0) if self.total else 0.0
         head = f"{fraction * 100:5.1f}%" if known else "listing..."
+        # The bar's width depends on the terminal only, so it does not jump as the counts grow.
+        bar_width = min(_BAR_MAX, max(_BAR_MIN, limit // 4))
         dropped: list[str] = []
         for name in ("", "extra", "rate", "elapsed", "bar", "eta"):
             if name:
@@ -199,11 +208,9 @@ class Progress:
                 if len(line) <= limit:
                     return line
                 continue
-            room = limit - len(line) - 3  # "[", "]" and a space
-            if room >= _BAR_MIN:
-                width = min(_BAR_MAX, room)
-                filled = int(fraction * width)
-                return f"[{'#' * filled}{'-' * (width - filled)}] {line}"
+            if len(line) + bar_width + 3 <= limit:  # "[", "]" and a space
+                filled = int(fraction * bar_width)
+                return f"[{'#' * filled}{'-' * (bar_width - filled)}] {line}"
         return line[:limit]
 
     def _draw(self, now: float) -> None:
