@@ -546,7 +546,7 @@ def test_progress_eta_from_the_recent_rate() -> None:
     assert bar.eta() is None and "ETA" not in bar.render()
     clock.now += 1
     bar.update(done=1)
-    assert bar.eta() is None  # one sample: no rate yet
+    assert bar.eta() is None and "/s" not in bar.render()  # one sample: no rate yet
     clock.now += 2
     bar.update(done=21)
     # 20 threads in 2 s since the first finished: 79 left at 10/s. The average since the start
@@ -563,6 +563,12 @@ def test_progress_eta_from_the_recent_rate() -> None:
     clock.now += 1
     bar.update(done=100)
     assert bar.eta() == 0 and bar.render().endswith("ETA 0s") and "100.0%" in bar.render()
+
+    nearly = Progress(io.StringIO(), "threads", enabled=False, clock=clock)
+    nearly.update(done=1, total=10)
+    clock.now += 1
+    nearly.update(done=9)
+    assert nearly.eta() == pytest.approx(0.125) and nearly.render(columns=100).endswith("ETA 1s")
 
     unknown = Progress(io.StringIO(), "threads", enabled=False, clock=clock)
     for _ in range(5):

@@ -16,6 +16,7 @@ It never decides whether to draw (the caller does) and never writes anywhere but
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from collections import deque
@@ -182,16 +183,15 @@ class Progress:
         if columns is None:
             columns = self._columns()
         limit = max(columns - 1, 10)
-        rate = self.rate(now)
-        if rate is None:  # too early for a recent rate: the average so far
-            rate = self.done / max(now - self._start, 1e-9)
+        rate = self.rate(now)  # None until a second of work is behind: no rate shown yet
         eta = self.eta(now)
         counts = f"{self.done:,}" + ("" if self.total is None else f"/{self.total:,}")
         optional = {
             "extra": f", {self.extra}" if self.extra else "",
-            "rate": f"  {rate:,.1f}/s",
+            "rate": "" if rate is None else f"  {rate:,.1f}/s",
             "elapsed": f"  {format_duration(now - self._start)} elapsed",
-            "eta": "" if eta is None else f"  ETA {format_duration(eta)}",
+            # Rounded up: "ETA 0s" only once it is done.
+            "eta": "" if eta is None else f"  ETA {format_duration(math.ceil(eta))}",
         }
         known = self.total is not None and self.total > 0
         fraction = min(self.done / self.total, 1.0) if self.total else 0.0
