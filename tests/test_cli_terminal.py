@@ -236,12 +236,15 @@ def test_the_later_of_two_placements_wins(emu: ChatKitEmulator) -> None:
 
 
 def test_global_options_after_the_command_are_checked_like_before() -> None:
-    bad_timeout, bad_combo, on_emulator_command = cli_many(
+    bad_timeout, bad_combo, on_emulator_command, no_subcommand, only_options = cli_many(
         ["threads", "list", "--timeout", "-1"],
         ["threads", "list", "--emulator", "--base-url", "http://127.0.0.1:9/v1"],
         ["emulator", "--api-key", KEY],  # the emulator command takes no connection options
+        ["threads"],  # only a bare call prints the help; a missing command is an error
+        ["--emulator"],
     )
-    for result in (bad_timeout, bad_combo, on_emulator_command):
+    assert "{list,get,delete,items}" in no_subcommand.err and "COMMAND" in only_options.err
+    for result in (bad_timeout, bad_combo, on_emulator_command, no_subcommand, only_options):
         assert result.code == EXIT_USAGE, result
         assert result.out == "" and result.err.startswith("error: ") and result.err.count("\n") == 1
     assert "--timeout" in bad_timeout.err
