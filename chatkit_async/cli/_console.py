@@ -13,8 +13,9 @@ It decides, once per stream, the two things that depend on where the output goes
   non-empty value turns it on off a terminal too (for ``less -R`` or a CI log). ``NO_COLOR`` wins
   over ``FORCE_COLOR``: it is the user's standing request for plain text.
 * **Width** (:meth:`Console.table_width`): a terminal's own width (``COLUMNS`` overrides it, as
-  it does for ``ls``); off a terminal, ``COLUMNS`` if it is set, and otherwise no limit, so that
-  ``chatkit-async threads list > threads.txt`` keeps every title whole.
+  it does for Python's ``shutil.get_terminal_size``); off a terminal, ``COLUMNS`` if it is set,
+  and otherwise no limit, so that ``chatkit-async threads list > threads.txt`` keeps every title
+  whole.
 
 It never decides what a table or a bar looks like (:mod:`._format`, :mod:`._progress`).
 """
@@ -174,7 +175,7 @@ class Console:
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         self._environ: Mapping[str, str] = os.environ if environ is None else environ
         self.colour_stdout = colour_wanted(self._isatty(stdout), self._environ)
-        """Whether data on stdout (the status column of tables) is coloured."""
+        """Whether data on stdout (table headers, thread statuses) is coloured."""
         self.colour_stderr = colour_wanted(self._isatty(stderr), self._environ)
         """Whether messages on stderr (``error:``, ``warning:``) are coloured."""
 
