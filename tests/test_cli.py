@@ -148,7 +148,8 @@ def test_version_help_and_module_entry_point() -> None:
     for word in ("threads", "sessions", "export", "purge-user", "emulator", "--emulator"):
         assert word in helptext.out
     assert module.code == EXIT_OK and "--max-items" in module.out
-    assert bare.code == EXIT_USAGE and bare.err.startswith("error:")
+    # Issue 14 changed this: a bare call prints the full help to stdout and succeeds.
+    assert bare.code == EXIT_OK and bare.err == "" and bare.out == helptext.out
     assert unknown.code == EXIT_USAGE and "frobnicate" in unknown.err
 
     proc = subprocess.run(

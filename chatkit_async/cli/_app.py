@@ -1,6 +1,12 @@
 """The entry point of ``chatkit-async``: parse, connect, run the command, map errors to exit codes.
 
-This module owns :func:`main`. Exit statuses:
+This module owns :func:`main`. Run without arguments, it prints the help to stdout and exits 0,
+as ``gh`` does: a bare call is someone asking what the tool can do, not a mistake to report
+(argparse's default, a one-line usage error with status 2 on stderr, answers that question with a
+complaint, and ``chatkit-async | less`` would show nothing). Any other missing argument, such as
+``chatkit-async threads`` without its command, is still a usage error.
+
+Exit statuses (also in ``--help``, from :data:`._console.EXIT_STATUSES`):
 
 * ``0``: success.
 * ``1``: an API or connection error, a failed export or mirror, or a purge where some deletions
@@ -31,11 +37,12 @@ from .._exceptions import (
     AuthenticationError,
     ChatKitError,
 )
-from ._commands import HANDLERS, Connection, Context
+from ._commands import Connection, Context, Handler
 from ._console import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_NO_KEY,
+    EXIT_OK,
     EXIT_TERMINATED,
     CLIError,
     Console,
@@ -60,12 +67,6 @@ def _secrets_in(argv: Sequence[str]) -> list[str]:
     return [s for s in found if s]
 
 
-def _command_path(args: argparse.Namespace) -> tuple[str, ...]:
-    command: str = args.command
-    sub = getattr(args, f"{command}_command", None)
-    return (command,) if sub is None else (command, str(sub))
-
-
 def _describe(exc: ChatKitError) -> str:
     """One line for an SDK error, with a hint where one helps."""
     if isinstance(exc, AuthenticationError):
@@ -78,9 +79,11 @@ def _describe(exc: ChatKitError) -> str:
 
 
 @contextmanager
-def _connection(args: argparse.Namespace, console: Console) -> Iterator[Connection | None]:
+def _connection(
+    args: argparse.Namespace, handler: Handler, console: Console
+) -> Iterator[Connection | None]:
     """How to reach the API for this run, with an embedded emulator around it if asked."""
-    if args.command == "emulator":
+    if not handler.uses_api:
         if args.emulator:
             raise UsageError("--emulator cannot be combined with the emulator command")
         yield None
@@ -88,6 +91,10 @@ def _connection(args: argparse.Namespace, console: Console) -> Iterator[Connecti
     if args.emulator:
         if args.base_url is not None:
             raise UsageError("--emulator and --base-url cannot be combined")
+        if args.api_key is not None:
+            console.warning(
+                "--api-key is ignored with --emulator (the embedded emulator has its own key)"
+            )
         from ..testing import DEFAULT_API_KEY, ChatKitEmulator
 
         emulator = ChatKitEmulator(
@@ -149,13 +156,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(sys.stdout, sys.stderr, sys.stdin, _secrets_in(arguments))
     try:
         parser = build_parser(console)
+        if not arguments:
+            parser.print_help(console.stdout)
+            return EXIT_OK
         try:
             args = parser.parse_args(arguments)
         except SystemExit as exc:  # --help, --version, and usage errors (already reported)
             return exc.code if isinstance(exc.code, int) else EXIT_ERROR
-        handler = HANDLERS[_command_path(args)]
-        with _connection(args, console) as connection:
-            status = handler(Context(args=args, console=console, connection=connection))
+        handler: Handler = args.handler
+        with _connection(args, handler, console) as connection:
+            status = handler.run(Context(args=args, console=console, connection=connection))
         console.flush()
         return status
     except CLIError as exc:

@@ -1,7 +1,9 @@
 """The commands of ``chatkit-async``: one handler per command, and what they share.
 
 This module owns :class:`Context` (the parsed arguments, the console, and how to reach the API)
-and every handler. A handler returns the exit status; errors travel as exceptions
+and every handler, each wrapped in a :class:`Handler` that its leaf parser carries
+(``set_defaults(handler=...)`` in :mod:`._parser`), so that dispatch never depends on argparse
+``dest`` names. A handler returns the exit status; errors travel as exceptions
 (:class:`~._console.CLIError`, :class:`~chatkit_async.ChatKitError`) to :func:`._app.main`,
 which turns them into one ``error:`` line. Each handler that talks to the API runs one event loop
 with a fresh client, on which SIGINT and SIGTERM both cancel the command's task, so that its
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -47,13 +50,15 @@ from ._console import (
     UsageError,
 )
 from ._format import (
-    ITEM_HEADERS,
-    THREAD_HEADERS,
+    ITEM_TABLE,
+    THREAD_TABLE,
     StreamingTable,
+    TableSpec,
     item_row,
     render_fields,
     render_table,
     session_fields,
+    status_style,
     thread_fields,
     thread_row,
 )
@@ -62,7 +67,7 @@ from ._progress import Progress
 if TYPE_CHECKING:
     from ..testing import ChatKitEmulator
 
-__all__ = ["HANDLERS", "Connection", "Context"]
+__all__ = ["Connection", "Context", "Handler"]
 
 T = TypeVar("T")
 
@@ -183,7 +188,26 @@ class Context:
     def progress(self, label: str) -> Progress:
         """A progress bar on stderr, drawn only when stderr is a terminal."""
         enabled = self.console.stderr_is_tty and not getattr(self.args, "no_progress", False)
-        return Progress(self.console.stderr, label, enabled=enabled)
+        return Progress(self.console.stderr, label, enabled=enabled, columns=self.console.stderr_width)
+
+    def table(self, spec: TableSpec) -> StreamingTable:
+        """A table on stdout that fits the console's width and colours where it may."""
+        console = self.console
+        return StreamingTable(spec, width=console.table_width(), paint=console.paint)
+
+
+@dataclass(frozen=True)
+class Handler:
+    """What a command runs; each leaf parser carries one as ``handler`` (``set_defaults``).
+
+    Attributes:
+        run: The handler: takes the context, returns the exit status.
+        uses_api: Whether the command talks to the API (every command but ``emulator``), and so
+            needs an API key or ``--emulator``.
+    """
+
+    run: Callable[[Context], int]
+    uses_api: bool = True
 
 
 # --- threads ----------------------------------------------------------------------------------
@@ -193,7 +217,8 @@ def _print_threads(console: Console, threads: Sequence[Thread]) -> None:
     if not threads:
         console.line("No threads.")
         return
-    for line in render_table(THREAD_HEADERS, (thread_row(t) for t in threads)):
+    rows = (thread_row(t) for t in threads)
+    for line in render_table(THREAD_TABLE, rows, width=console.table_width(), paint=console.paint):
         console.line(line)
 
 
@@ -212,7 +237,7 @@ def threads_list(ctx: Context) -> int:
             user=_given(args.user),
             max_items=args.max_items,
         )
-        table = StreamingTable(THREAD_HEADERS)
+        table = ctx.table(THREAD_TABLE)
         async for page in pager.pages():
             if args.json:
                 for record in to_dict(page.data):
@@ -239,7 +264,9 @@ def threads_get(ctx: Context) -> int:
     if args.json:
         ctx.console.json(to_dict(thread))
     else:
-        for line in render_fields(thread_fields(thread)):
+        fields = thread_fields(thread)
+        styles = {"status": status_style}
+        for line in render_fields(fields, styles=styles, paint=ctx.console.paint):
             ctx.console.line(line)
     return EXIT_OK
 
@@ -283,7 +310,7 @@ def threads_items(ctx: Context) -> int:
             order=args.order,
             max_items=args.max_items,
         )
-        table = StreamingTable(ITEM_HEADERS)
+        table = ctx.table(ITEM_TABLE)
         async for page in pager.pages():
             if args.json:
                 for record in to_dict(page.data):
@@ -373,6 +400,29 @@ def _draw(bar: Progress) -> Callable[[JobProgress], None]:
     return update
 
 
+_TICK = 0.5
+"""Seconds between redraws of a shown progress bar while no progress arrives."""
+
+
+async def _ticking(bar: Progress, job: Awaitable[T]) -> T:
+    """Await a bulk job while redrawing its bar now and then, so the elapsed time moves and the
+    ETA goes away while nothing finishes (e.g. a long wait after 429s)."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(_TICK)
+            bar.refresh()
+
+    ticker = asyncio.ensure_future(tick()) if bar.enabled else None
+    try:
+        return await job
+    finally:
+        if ticker is not None:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+
 class _StdoutBytes:
     """``--out -``: export lines to stdout's byte buffer (or its text layer, if it has none)."""
 
@@ -406,14 +456,17 @@ def export(ctx: Context) -> int:
     partial = None if to_stdout else partial_path(destination)
 
     async def step(client: AsyncChatKit) -> Any:
-        return await bulk.export(
-            client,
-            out,
-            user=args.user,
-            order=args.order,
-            concurrency=args.concurrency,
-            resume=args.resume,
-            progress=_draw(bar),
+        return await _ticking(
+            bar,
+            bulk.export(
+                client,
+                out,
+                user=args.user,
+                order=args.order,
+                concurrency=args.concurrency,
+                resume=args.resume,
+                progress=_draw(bar),
+            ),
         )
 
     try:
@@ -424,8 +477,7 @@ def export(ctx: Context) -> int:
             raise CLIError(f"export to stdout stopped: {exc.cause}") from None
         state = "left unchanged" if existed else "not created"
         kept = (
-            f"; the complete threads are kept in {exc.partial_path}, run again with --resume "
-            "to continue"
+            f"; the complete threads are kept in {exc.partial_path}, run again with --resume to continue"
             if exc.partial_path is not None
             else ""
         )
@@ -464,14 +516,17 @@ def mirror(ctx: Context) -> int:
     bar = ctx.progress("threads")
 
     async def step(client: AsyncChatKit) -> Any:
-        return await bulk.mirror(
-            client,
-            args.db,
-            user=args.user,
-            concurrency=args.concurrency,
-            prune=args.prune,
-            full=args.full,
-            progress=_draw(bar),
+        return await _ticking(
+            bar,
+            bulk.mirror(
+                client,
+                args.db,
+                user=args.user,
+                concurrency=args.concurrency,
+                prune=args.prune,
+                full=args.full,
+                progress=_draw(bar),
+            ),
         )
 
     try:
@@ -566,13 +621,16 @@ def purge_user(ctx: Context) -> int:
         return _ask_in_background(console, question, args.yes, "delete threads")
 
     async def step(client: AsyncChatKit) -> PurgeReport:
-        return await bulk.purge_user(
-            client,
-            user,
-            dry_run=args.dry_run,
-            confirm=confirm,
-            concurrency=args.concurrency,
-            progress=_draw(bar),
+        return await _ticking(
+            bar,
+            bulk.purge_user(
+                client,
+                user,
+                dry_run=args.dry_run,
+                confirm=confirm,
+                concurrency=args.concurrency,
+                progress=_draw(bar),
+            ),
         )
 
     try:
@@ -670,18 +728,3 @@ def emulator(ctx: Context) -> int:
     except OSError as exc:
         raise CLIError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return EXIT_OK
-
-
-HANDLERS: dict[tuple[str, ...], Callable[[Context], int]] = {
-    ("threads", "list"): threads_list,
-    ("threads", "get"): threads_get,
-    ("threads", "delete"): threads_delete,
-    ("threads", "items"): threads_items,
-    ("sessions", "create"): sessions_create,
-    ("sessions", "cancel"): sessions_cancel,
-    ("export",): export,
-    ("mirror",): mirror,
-    ("purge-user",): purge_user,
-    ("emulator",): emulator,
-}
-"""The handler of each command path."""

@@ -1,24 +1,36 @@
 """The argument parser of ``chatkit-async``: global options, commands, and argument checks.
 
-This module owns the command-line grammar. Global options come before the command; each command
-handler is attached with ``set_defaults(handler=...)`` by :mod:`._commands`. Bad arguments are
-reported as one ``error: ...`` line with exit code 2, like argparse's own errors but without the
-usage block, and with the API key scrubbed from the message.
+This module owns the command-line grammar. Each leaf parser carries its command's
+:class:`~._commands.Handler` as ``handler`` (``set_defaults``), so :func:`._app.main` dispatches
+on ``args.handler`` and never on ``dest`` names. Bad arguments are reported as one
+``error: ...`` line with exit code 2, like argparse's own errors but without the usage block, and
+with the API key scrubbed from the message.
+
+Global options (``--api-key``, ``--emulator``...) may come before the command or after it
+(``chatkit-async threads list --emulator``): the top-level parser holds them with their defaults,
+and every API command's parser holds a copy whose default is ``argparse.SUPPRESS``, so a copy
+sets its value only when given. Given in both places, the one after the command wins, as a
+repeated option does. The ``emulator`` command takes none after it: it serves an emulator rather
+than reaching one.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import NoReturn
+import textwrap
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
 
 from .._http import validate_path_id
 from .._version import __version__
-from ._console import EXIT_USAGE, Console
+from . import _commands
+from ._commands import Handler
+from ._console import EXIT_STATUSES, EXIT_USAGE, Console
 
 __all__ = [
     "ChatKitArgumentParser",
     "bounded_int",
+    "build_parser",
     "non_empty",
     "path_id",
     "positive_float",
@@ -130,101 +142,203 @@ def _add_paging(parser: argparse.ArgumentParser, default_order: str) -> None:
     cursors.add_argument("--before", type=path_id, metavar="ID", help="start before this id")
 
 
+_GLOBAL_TITLE = "global options (before or after the command)"
+
+
+class _CommandHelpFormatter(argparse.HelpFormatter):
+    """A command's help: its usage line leaves out the global options (listed in their own
+    section below), so it shows what is particular to the command."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        own = [a for a in actions if not getattr(a, "chatkit_global", False)]
+        super().add_usage(usage, own, groups, prefix)
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Add the global options to ``parser``: with their defaults on the top-level parser, and
+    with ``argparse.SUPPRESS`` on a command's, so that a copy sets nothing unless given."""
+
+    def default(value: Any) -> Any:
+        return value if top else argparse.SUPPRESS
+
+    group = parser.add_argument_group(_GLOBAL_TITLE)
+    first = len(parser._actions)
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        default=default(None),
+        help="API key (default: $OPENAI_API_KEY); never printed",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default(None),
+        help="API root (default: $OPENAI_BASE_URL or https://api.openai.com/v1)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        default=default(None),
+        help="seconds allowed per request attempt (default 60)",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=bounded_int(0, 100),
+        metavar="N",
+        default=default(None),
+        help="retries after a failed attempt (default 2)",
+    )
+    group.add_argument(
+        "--emulator",
+        action="store_true",
+        default=default(False),
+        help="run the command against an embedded, seeded emulator (no API key needed; "
+        "changes are discarded on exit)",
+    )
+    group.add_argument(
+        "--emulator-seed",
+        type=bounded_int(0),
+        default=default(0),
+        metavar="N",
+        help="seed of the embedded emulator's demo data (default 0)",
+    )
+    group.add_argument(
+        "--emulator-threads",
+        type=bounded_int(0, 100_000),
+        default=default(12),
+        metavar="N",
+        help="number of demo threads in the embedded emulator (default 12)",
+    )
+    if not top:
+        for action in parser._actions[first:]:
+            action.chatkit_global = True  # type: ignore[attr-defined]  # read by the formatter
+
+
+def _exit_statuses() -> str:
+    """The exit statuses as help text, each meaning wrapped to 79 columns."""
+    lines = ["exit statuses:"]
+    for code, meaning in EXIT_STATUSES:
+        lines.extend(
+            textwrap.wrap(
+                meaning, width=79, initial_indent=f"  {code:<4} ", subsequent_indent=" " * 7
+            )
+        )
+    return "\n".join(lines)
+
+
+_DESCRIPTION = """\
+Command line for OpenAI's ChatKit API: threads, items, sessions, export, SQLite
+mirror, GDPR purge, and a local emulator. Run 'chatkit-async COMMAND --help' for
+the options of a command."""
+
+_EPILOG = f"""\
+Try it without an API key:
+  chatkit-async threads list --emulator
+
+{_exit_statuses()}
+
+Tables fit the terminal and show colour there; NO_COLOR=1 turns colour off,
+FORCE_COLOR=1 keeps it when piped. Piped tables keep every cell whole unless
+COLUMNS is set."""
+
+
+def _command(
+    commands: Any,
+    name: str,
+    handler: Callable[[_commands.Context], int] | None,
+    *,
+    uses_api: bool = True,
+    **kwargs: Any,
+) -> ChatKitArgumentParser:
+    """Add a command's parser, carrying its handler (``None`` for a group of commands) and,
+    for an API command, the global options."""
+    parser: ChatKitArgumentParser = commands.add_parser(
+        name, allow_abbrev=False, formatter_class=_CommandHelpFormatter, **kwargs
+    )
+    if handler is not None:
+        parser.set_defaults(handler=Handler(handler, uses_api=uses_api))
+    if uses_api:
+        _add_global_options(parser, top=False)
+    return parser
+
+
 def build_parser(console: Console) -> ChatKitArgumentParser:
-    """Build the full parser (handlers are attached by :mod:`._commands`).
+    """Build the full parser, each leaf carrying its handler.
 
     Args:
         console: Where usage errors are reported.
 
     Returns:
-        The parser; each command's namespace carries ``handler`` and ``command``.
+        The parser; a parsed namespace carries ``handler`` (a :class:`~._commands.Handler`).
     """
     ChatKitArgumentParser.console = console
     parser = ChatKitArgumentParser(
         prog=PROG,
-        description="Command line for OpenAI's ChatKit API: threads, items, sessions, export, "
-        "SQLite mirror, GDPR purge, and a local emulator.",
-        epilog="Try it without an API key: chatkit-async --emulator threads list",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    parser.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help="API key (default: $OPENAI_API_KEY); never printed",
-    )
-    parser.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="API root (default: $OPENAI_BASE_URL or https://api.openai.com/v1)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive_float,
-        metavar="SECONDS",
-        help="seconds allowed per request attempt (default 60)",
-    )
-    parser.add_argument(
-        "--max-retries",
-        type=bounded_int(0, 100),
-        metavar="N",
-        help="retries after a failed attempt (default 2)",
-    )
-    parser.add_argument(
-        "--emulator",
-        action="store_true",
-        help="run the command against an embedded, seeded emulator (no API key needed; "
-        "changes are discarded on exit)",
-    )
-    parser.add_argument(
-        "--emulator-seed",
-        type=bounded_int(0),
-        default=0,
-        metavar="N",
-        help="seed of the embedded emulator's demo data (default 0)",
-    )
-    parser.add_argument(
-        "--emulator-threads",
-        type=bounded_int(0, 100_000),
-        default=12,
-        metavar="N",
-        help="number of demo threads in the embedded emulator (default 12)",
-    )
+    _add_global_options(parser, top=True)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
 
+    # No dest: dispatch uses the handler each leaf carries; the metavars name what is missing.
     commands = parser.add_subparsers(
-        dest="command", metavar="COMMAND", required=True, parser_class=ChatKitArgumentParser
+        metavar="COMMAND", required=True, parser_class=ChatKitArgumentParser
     )
 
     # --- threads ------------------------------------------------------------------------------
-    threads = commands.add_parser("threads", help="list, show, delete threads and their items")
-    threads_commands = threads.add_subparsers(
-        dest="threads_command", metavar="{list,get,delete,items}", required=True
+    threads = _command(
+        commands, "threads", None, help="list, show, delete threads and their items"
     )
-    p = threads_commands.add_parser("list", help="list threads (newest first)")
+    threads_commands = threads.add_subparsers(metavar="{list,get,delete,items}", required=True)
+    p = _command(
+        threads_commands, "list", _commands.threads_list, help="list threads (newest first)"
+    )
     p.add_argument("--user", type=non_empty, help="only this user's threads")
     _add_paging(p, "desc")
     _add_output_flag(p)
 
-    p = threads_commands.add_parser("get", help="show one thread")
+    p = _command(threads_commands, "get", _commands.threads_get, help="show one thread")
     p.add_argument("thread_id", type=path_id, metavar="ID")
     _add_output_flag(p)
 
-    p = threads_commands.add_parser("delete", help="delete a thread and all of its items")
+    p = _command(
+        threads_commands,
+        "delete",
+        _commands.threads_delete,
+        help="delete a thread and all of its items",
+    )
     p.add_argument("thread_id", type=path_id, metavar="ID")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     _add_output_flag(p)
 
-    p = threads_commands.add_parser("items", help="list a thread's items (oldest first)")
+    p = _command(
+        threads_commands,
+        "items",
+        _commands.threads_items,
+        help="list a thread's items (oldest first)",
+    )
     p.add_argument("thread_id", type=path_id, metavar="ID")
     _add_paging(p, "asc")
     _add_output_flag(p)
 
     # --- sessions -----------------------------------------------------------------------------
-    sessions = commands.add_parser("sessions", help="create and cancel ChatKit sessions")
-    sessions_commands = sessions.add_subparsers(
-        dest="sessions_command", metavar="{create,cancel}", required=True
+    sessions = _command(commands, "sessions", None, help="create and cancel ChatKit sessions")
+    sessions_commands = sessions.add_subparsers(metavar="{create,cancel}", required=True)
+    p = _command(
+        sessions_commands,
+        "create",
+        _commands.sessions_create,
+        help="create a session for one end user",
     )
-    p = sessions_commands.add_parser("create", help="create a session for one end user")
     p.add_argument("--user", type=non_empty, required=True, help="the end user's identifier")
     p.add_argument(
         "--workflow", type=non_empty, required=True, metavar="ID", help="workflow id (wf_...)"
@@ -249,13 +363,17 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     )
     _add_output_flag(p)
 
-    p = sessions_commands.add_parser("cancel", help="cancel a session")
+    p = _command(
+        sessions_commands, "cancel", _commands.sessions_cancel, help="cancel a session"
+    )
     p.add_argument("session_id", type=path_id, metavar="ID")
     _add_output_flag(p)
 
     # --- export -------------------------------------------------------------------------------
-    p = commands.add_parser(
+    p = _command(
+        commands,
         "export",
+        _commands.export,
         help="write every thread with all of its items to a JSON Lines file",
         description="Write every thread (or one user's) with all of its items to FILE, one "
         'line per thread: {"thread": {...}, "items": [...]}, items oldest first. Lines go to '
@@ -288,8 +406,10 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="never draw the progress bar")
 
     # --- mirror -------------------------------------------------------------------------------
-    p = commands.add_parser(
+    p = _command(
+        commands,
         "mirror",
+        _commands.mirror,
         help="keep a SQLite copy of the account up to date, incrementally",
         description="Bring the SQLite database FILE in step with the account: new and changed "
         "threads are stored, and for each thread only the items after the newest one stored "
@@ -322,8 +442,10 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     # --- purge-user ---------------------------------------------------------------------------
-    p = commands.add_parser(
+    p = _command(
+        commands,
         "purge-user",
+        _commands.purge_user,
         help="delete every thread of one user (GDPR erasure)",
         description="Delete every thread of USER with all of its items. The ids are collected "
         "first, then deleted; a failure on one thread does not stop the others, and the exit "
@@ -343,8 +465,11 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     _add_output_flag(p)
 
     # --- emulator -----------------------------------------------------------------------------
-    p = commands.add_parser(
+    p = _command(
+        commands,
         "emulator",
+        _commands.emulator,
+        uses_api=False,
         help="serve a seeded ChatKit emulator until Ctrl-C",
         description="Serve a local ChatKit API emulator with deterministic demo data until "
         "interrupted. Point a client at the printed base URL and key.",
