@@ -87,7 +87,7 @@ DEFAULT_MAX_RETRIES: Final = 2
 USER_AGENT: Final = f"chatkit-async/{__version__}"
 #: The largest page size the list endpoints accept.
 MAX_LIST_LIMIT: Final = 100
-#: What a secret header value is replaced with by :func:`redact_headers`.
+#: What a secret header value is replaced with by ``redact_headers``.
 REDACTED: Final = "<redacted>"
 #: Lower-cased names of the headers whose values are secrets and never shown.
 SECRET_HEADERS: Final = frozenset(

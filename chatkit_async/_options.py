@@ -37,7 +37,7 @@ class RequestOptions(TypedDict, total=False):
     """JSON fields to merge into the request body (a body is sent even for GET if given)."""
 
 
-#: The names :class:`RequestOptions` allows.
+#: The names ``RequestOptions`` allows.
 OPTION_NAMES: Final = RequestOptions.__optional_keys__
 
 

@@ -116,7 +116,7 @@ class AsyncPaginator(Generic[T]):
         return self._fetch(self._query).__await__()
 
 
-#: How many of the latest cursors a walk remembers exactly (see :class:`_LoopGuard`).
+#: How many of the latest cursors a walk remembers exactly (see ``_LoopGuard``).
 RECENT_CURSORS = 256
 
 

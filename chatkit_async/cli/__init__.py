@@ -2,8 +2,8 @@
 
 Commands: ``threads list|get|delete|items``, ``sessions create|cancel``, ``export``, ``mirror``,
 ``purge-user`` and ``emulator``; ``--emulator`` runs any of them against an embedded, seeded
-emulator. Built on argparse and the SDK only. The entry point is :func:`main`. The bulk commands
-are thin shells over :mod:`chatkit_async.bulk`, which is where their jobs live.
+emulator. Built on argparse and the SDK only. The entry point is ``main``. The bulk commands
+are thin shells over [`chatkit_async.bulk`][chatkit_async.bulk], which is where their jobs live.
 """
 
 from __future__ import annotations

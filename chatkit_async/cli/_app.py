@@ -1,12 +1,12 @@
 """The entry point of ``chatkit-async``: parse, connect, run the command, map errors to exit codes.
 
-This module owns :func:`main`. Run without arguments, it prints the help to stdout and exits 0,
+This module owns ``main``. Run without arguments, it prints the help to stdout and exits 0,
 as ``gh`` does: a bare call is someone asking what the tool can do, not a mistake to report
 (argparse's default, a one-line usage error with status 2 on stderr, answers that question with a
 complaint, and ``chatkit-async | less`` would show nothing). Any other missing argument, such as
 ``chatkit-async threads`` without its command, is still a usage error.
 
-Exit statuses (also in ``--help``, from :data:`._console.EXIT_STATUSES`):
+Exit statuses (also in ``--help``, from ``_console.EXIT_STATUSES``):
 
 * ``0``: success.
 * ``1``: an API or connection error, a failed export or mirror, or a purge where some deletions

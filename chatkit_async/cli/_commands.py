@@ -1,17 +1,17 @@
 """The commands of ``chatkit-async``: one handler per command, and what they share.
 
-This module owns :class:`Context` (the parsed arguments, the console, and how to reach the API)
-and every handler, each wrapped in a :class:`Handler` that its leaf parser carries
-(``set_defaults(handler=...)`` in :mod:`._parser`), so that dispatch never depends on argparse
+This module owns ``Context`` (the parsed arguments, the console, and how to reach the API)
+and every handler, each wrapped in a ``Handler`` that its leaf parser carries
+(``set_defaults(handler=...)`` in ``_parser``), so that dispatch never depends on argparse
 ``dest`` names. A handler returns the exit status; errors travel as exceptions
-(:class:`~._console.CLIError`, :class:`~chatkit_async.ChatKitError`) to :func:`._app.main`,
+(``CLIError``, [`ChatKitError`][chatkit_async.ChatKitError]) to ``_app.main``,
 which turns them into one ``error:`` line. Each handler that talks to the API runs one event loop
 with a fresh client, on which SIGINT and SIGTERM both cancel the command's task, so that its
 clean-up runs (an export keeps its partial file, a mirror ends its transaction) before the
 process exits 130 or 143.
 
 The bulk commands (``export``, ``mirror``, ``purge-user``) are thin: they parse, call the job of
-:mod:`chatkit_async.bulk`, draw its progress callback as a bar, and print its report.
+[`chatkit_async.bulk`][chatkit_async.bulk], draw its progress callback as a bar, and print its report.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ class Connection:
         """Run one asynchronous step with a fresh client on a fresh event loop.
 
         SIGINT and SIGTERM cancel the step (its ``finally`` blocks and the client's closing
-        run), then raise ``KeyboardInterrupt`` or :class:`~._console.Terminated` here.
+        run), then raise ``KeyboardInterrupt`` or ``Terminated`` here.
 
         Args:
             step: Receives the open client; its result is returned.

@@ -1,23 +1,23 @@
 """Where the command line writes: data on stdout, messages and the progress bar on stderr.
 
-This module owns :class:`Console`, the one object every command writes through. It keeps the two
+This module owns ``Console``, the one object every command writes through. It keeps the two
 promises the command line makes about output: data (tables, JSON Lines) goes to stdout and nothing
 else does, and no message ever shows a secret (the API key is replaced by ``***`` in every line
 written to stderr). It also owns the interactive confirmation prompt, the exit-code exceptions
-and the table of exit statuses (:data:`EXIT_STATUSES`, shown by ``--help``).
+and the table of exit statuses (``EXIT_STATUSES``, shown by ``--help``).
 
 It decides, once per stream, the two things that depend on where the output goes:
 
-* **Colour** (:meth:`Console.paint`): only on a terminal, and never when ``NO_COLOR`` is set to
+* **Colour** (``Console.paint``): only on a terminal, and never when ``NO_COLOR`` is set to
   a non-empty value (https://no-color.org) or ``TERM`` is ``dumb``; ``FORCE_COLOR`` set to a
   non-empty value turns it on off a terminal too (for ``less -R`` or a CI log). ``NO_COLOR`` wins
   over ``FORCE_COLOR``: it is the user's standing request for plain text.
-* **Width** (:meth:`Console.table_width`): a terminal's own width (``COLUMNS`` overrides it, as
+* **Width** (``Console.table_width``): a terminal's own width (``COLUMNS`` overrides it, as
   it does for Python's ``shutil.get_terminal_size``); off a terminal, ``COLUMNS`` if it is set,
   and otherwise no limit, so that ``chatkit-async threads list > threads.txt`` keeps every title
   whole.
 
-It never decides what a table or a bar looks like (:mod:`._format`, :mod:`._progress`).
+It never decides what a table or a bar looks like (``_format``, ``_progress``).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class UsageError(CLIError):
 
 class Terminated(Exception):
     """The run was stopped by SIGTERM; like ``KeyboardInterrupt`` for Ctrl-C, it ends the run
-    after the command's clean-up, with :data:`EXIT_TERMINATED`."""
+    after the command's clean-up, with ``EXIT_TERMINATED``."""
 
 
 def one_line(text: str) -> str:

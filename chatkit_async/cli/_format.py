@@ -2,13 +2,13 @@
 
 This module owns how threads, items and sessions look in a terminal. It is pure (strings in,
 strings out): where the output goes, how wide it may be and whether it is coloured are decided by
-:class:`~._console.Console` and handed in (``width``, ``paint``). Every cell is made safe for a
+``Console`` and handed in (``width``, ``paint``). Every cell is made safe for a
 terminal first: control characters (which could move the cursor or change colours) become spaces
 and runs of whitespace collapse to one space.
 
 Tables fit a width when one is given: free text (a title, a status's reason, an item's summary)
 is cut with ``...``, and a date loses its seconds and then its time of day, in the order each
-table's :class:`TableSpec` says. Thread and item ids and item types are never cut, since they are
+table's ``TableSpec`` says. Thread and item ids and item types are never cut, since they are
 what a user copies into the next command; a user is cut only as a last resort, when the other
 columns are down to their floors. A table fits as long as the cells never cut and the floors of
 the others do; a narrower terminal wraps the lines rather than lose an id. Colour is applied
@@ -156,7 +156,7 @@ class Column:
     Attributes:
         header: The column's title.
         style: Picks a cell's colour from its visible text (``None``: never coloured).
-        cut: Shortens a cell to a width; used only for the columns a :class:`TableSpec` lets
+        cut: Shortens a cell to a width; used only for the columns a ``TableSpec`` lets
             shrink.
         push: For an identifier that is cut only as a last resort: a cell on a later page
             wider than the column pushes the rest of its row (while the row fits) instead of
@@ -347,9 +347,9 @@ def render_table(
 
     Args:
         spec: The table (or just its headers, for columns that never shrink).
-        rows: Cells, already cleaned (see :func:`clean`).
-        width: Fit the lines in this many columns (see :class:`TableSpec`); ``None``: no limit.
-        paint: Colours cells (see :data:`Paint`); ``None``: no colour.
+        rows: Cells, already cleaned (see ``clean``).
+        width: Fit the lines in this many columns (see ``TableSpec``); ``None``: no limit.
+        paint: Colours cells (see ``Paint``); ``None``: no colour.
 
     Returns:
         The lines of the table, the header first.
@@ -366,7 +366,7 @@ def render_table(
 class StreamingTable:
     """A table printed page by page, as the rows arrive, in a layout fixed by the first page.
 
-    The first non-empty call to :meth:`add` sets each column's width from the headers and the
+    The first non-empty call to ``add`` sets each column's width from the headers and the
     rows it gets (fitted to ``width``), and returns the header line with them; later pages use
     the same widths, so the columns line up without waiting for the whole listing. A later cell
     wider than its column is cut if its column may shrink; otherwise (an id must stay whole) it
@@ -396,7 +396,7 @@ class StreamingTable:
         return self._layout is not None
 
     def add(self, rows: Sequence[Sequence[str]]) -> list[str]:
-        """Lay out one page of rows (cells already cleaned, see :func:`clean`).
+        """Lay out one page of rows (cells already cleaned, see ``clean``).
 
         Returns:
             The lines to print: the header first on the first non-empty page.

@@ -1,7 +1,7 @@
 """The argument parser of ``chatkit-async``: global options, commands, and argument checks.
 
 This module owns the command-line grammar. Each leaf parser carries its command's
-:class:`~._commands.Handler` as ``handler`` (``set_defaults``), so :func:`._app.main` dispatches
+``Handler`` as ``handler`` (``set_defaults``), so ``_app.main`` dispatches
 on ``args.handler`` and never on ``dest`` names. Bad arguments are reported as one
 ``error: ...`` line with exit code 2, like argparse's own errors but without the usage block, and
 with the API key scrubbed from the message.
@@ -276,7 +276,7 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
         console: Where usage errors are reported.
 
     Returns:
-        The parser; a parsed namespace carries ``handler`` (a :class:`~._commands.Handler`).
+        The parser; a parsed namespace carries ``handler`` (a ``Handler``).
     """
     ChatKitArgumentParser.console = console
     parser = ChatKitArgumentParser(

@@ -1,12 +1,12 @@
 """A small progress bar on stderr for long commands (``export``, ``mirror``, ``purge-user``).
 
-This module owns :class:`Progress`. It draws on one terminal line, redrawn in place with ``\\r``
+This module owns ``Progress``. It draws on one terminal line, redrawn in place with ``\\r``
 at most ten times a second, and only when it is enabled (the command line enables it when stderr
 is a terminal). The total may be unknown at first (threads are counted as the listing streams
 in); until it is known the line shows counts and a rate instead of a bar, and no ETA.
 
 The ETA is the work left divided by the recent rate: units finished over the last
-:data:`RATE_WINDOW` seconds, counted from the first unit finished, so time spent before any work
+``RATE_WINDOW`` seconds, counted from the first unit finished, so time spent before any work
 (listing, a confirmation prompt) does not make it too pessimistic, and a stall makes it vanish
 rather than lie. When the line does not fit the terminal, the least useful parts go first: the
 extra counts, then the rate, the elapsed time, the bar (the percentage stays), and last the ETA.
@@ -153,7 +153,7 @@ class Progress:
         """Seconds until the total is reached at the recent rate, or ``None`` if unknown.
 
         Unknown while the total is unknown, before a rate can be measured, and while no unit has
-        finished within :data:`RATE_WINDOW`.
+        finished within ``RATE_WINDOW``.
 
         Args:
             now: The monotonic time to estimate at (default: now).

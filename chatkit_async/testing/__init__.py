@@ -44,14 +44,14 @@ Where a change goes:
 - A new check on every request: one more step in the `checks` middleware of `_pipeline`, in the
   order the real API applies it (a middleware of its own only if it must run before faults).
 
-Example:
-    ::
+Examples:
+    ```python
+    from chatkit_async.testing import ChatKitEmulator, FaultSpec
 
-        from chatkit_async.testing import ChatKitEmulator, FaultSpec
-
-        with ChatKitEmulator() as emu:  # or: async with ChatKitEmulator() as emu
-            emu.inject(FaultSpec(status=429, headers={"retry-after-ms": "10"}))
-            client = ChatKit(api_key=emu.api_key, base_url=emu.base_url)
+    with ChatKitEmulator() as emu:  # or: async with ChatKitEmulator() as emu
+        emu.inject(FaultSpec(status=429, headers={"retry-after-ms": "10"}))
+        client = ChatKit(api_key=emu.api_key, base_url=emu.base_url)
+    ```
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
 
 
-#: The installed aiohttp's version, compared with :data:`ROUTER_MIN_VERSION`.
+#: The installed aiohttp's version, compared with ``ROUTER_MIN_VERSION``.
 AIOHTTP_VERSION = _version(aiohttp.__version__)
 
 

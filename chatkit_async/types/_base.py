@@ -42,7 +42,7 @@ __all__ = [
     "install_encoder",
 ]
 
-#: The field of a model that keeps the wire fields this SDK does not know (see :func:`extra_field`).
+#: The field of a model that keeps the wire fields this SDK does not know (see ``extra_field``).
 EXTRA_FIELD = "extra"
 #: The field that marks an ``Unknown...`` class and keeps its wire object as it came.
 RAW_FIELD = "raw"
