@@ -1,7 +1,7 @@
 """Hooks of the documentation build (``mkdocs.yml`` names this file under ``hooks``).
 
 The Markdown sources mark every executable sample with a first line such as ``# runnable`` so that
-the test suite runs it (see ``tests/test_docs_samples.py``). Readers need not see that line: it is
+the test suite runs it (see ``tests/e2e/test_docs_samples.py``). Readers need not see that line: it is
 removed from the rendered page, and the source keeps it.
 """
 

@@ -7,7 +7,7 @@ through the six item types, each with every field the spec defines filled in (bo
 parts, image and file attachments, inference options with a tool choice and a model, output text
 with file and URL annotations, a widget, a client tool call with its output, a task with heading and
 summary, a task group with several tasks). It is deterministic, valid against the official schema
-(``tests/test_converter_fastpath.py`` checks that), and built in memory: d measures no network.
+(``tests/unit/test_converter_fastpath.py`` checks that), and built in memory: d measures no network.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ decoding targets below), not on a user's request.
   lists and union dispatchers are the same functions as the explainer's. It stops at the first
   problem; only then does ``structure`` run the explainer, for the message.
 
-``tests/test_converter_fastpath.py`` fuzzes the two against each other.
+``tests/unit/test_converter_fastpath.py`` fuzzes the two against each other.
 
 DESIGN: where each kind of change goes.
 

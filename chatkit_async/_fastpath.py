@@ -4,7 +4,7 @@ every response.
 The readable decoding rules live in ``chatkit_async._converter`` as cattrs hooks; they are the
 reference. This module writes, once per class, a function that applies the same rules with none
 of cattrs' per-field calls, so that a 100-item page costs a few times ``orjson.loads`` and not
-twenty. ``tests/test_converter_fastpath.py`` holds the two to each other: on valid payloads and on
+twenty. ``tests/unit/test_converter_fastpath.py`` holds the two to each other: on valid payloads and on
 thousands of random mutations of them, both succeed with equal models or both fail.
 
 Interface (all that the converter uses, all that this module uses of the converter):

@@ -34,7 +34,7 @@ Where a change goes:
 
 - A new endpoint: a route template and a handler method in `_routes` (`Operations.register` lists
   the table), its data rule as a method of the store in `_store` (a new request body is validated
-  beside `_sessions`), and tests over HTTP in `tests/test_emulator.py`. The middlewares serve it
+  beside `_sessions`), and tests over HTTP in `tests/e2e/test_emulator.py`. The middlewares serve it
   unchanged: authentication, faults, 404/405 and the log come for free.
 - A new fault kind: a field of `FaultSpec` and its `kind` label in `_faults`, what it answers in
   `fault_reply` or how it is served in the `faults` middleware of `_pipeline`, and its name in

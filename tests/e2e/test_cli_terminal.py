@@ -297,7 +297,7 @@ def test_no_arguments_prints_the_help_and_exit_statuses_are_documented() -> None
     assert documented == {code for code, _ in EXIT_STATUSES} == {0, 1, 2, 3, 4, 130, 143}
     assert "NO_COLOR" in bare.out and "global options (before or after the command)" in bare.out
 
-    docs = (Path(__file__).parent.parent / "docs" / "cli.md").read_text("utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text("utf-8")
     table = docs.split("## Exit statuses", 1)[1].split("\n## ", 1)[0]
     in_docs = {int(m.group(1)) for m in re.finditer(r"^\| (\d+) \|", table, re.MULTILINE)}
     assert in_docs == {code for code, _ in EXIT_STATUSES}

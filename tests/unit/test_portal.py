@@ -12,9 +12,8 @@ from functools import partial
 
 import pytest
 
-from chatkit_async import ChatKit, ClientClosedError
+from chatkit_async import ClientClosedError
 from chatkit_async._portal import Portal
-from chatkit_async.testing import ChatKitEmulator
 
 
 @pytest.fixture
@@ -99,16 +98,6 @@ def test_a_blocking_call_from_the_loop_thread_raises_instead_of_hanging(portal: 
     with pytest.raises(RuntimeError, match="own event loop thread"):
         portal.run_sync(partial(portal.run_sync, int))
     assert portal.call(partial(asyncio.sleep, 0, "still fine")) == "still fine"
-
-
-@pytest.mark.timeout(20)
-def test_the_sync_client_refuses_use_from_its_own_loop(chatkit_emulator: ChatKitEmulator) -> None:
-    """A ChatKit call made by code running on that client's loop raises instead of hanging."""
-    with ChatKit(api_key=chatkit_emulator.api_key, base_url=chatkit_emulator.base_url) as client:
-        thread_id = chatkit_emulator.threads()[0]["id"]
-        with pytest.raises(RuntimeError, match="AsyncChatKit"):
-            client._portal.run_sync(partial(client.threads.retrieve, thread_id))
-        assert client.threads.retrieve(thread_id).id == thread_id
 
 
 def test_many_threads_each_get_their_own_answer(portal: Portal) -> None:

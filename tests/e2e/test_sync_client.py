@@ -609,3 +609,13 @@ def test_portal_closed_from_its_own_thread_hands_off_the_join() -> None:
     assert closed_on_loop == [True]
     with pytest.raises(ClientClosedError):
         portal.run_sync(time.monotonic)
+
+
+@pytest.mark.timeout(20)
+def test_the_sync_client_refuses_use_from_its_own_loop(chatkit_emulator: ChatKitEmulator) -> None:
+    """A ChatKit call made by code running on that client's loop raises instead of hanging."""
+    with ChatKit(api_key=chatkit_emulator.api_key, base_url=chatkit_emulator.base_url) as client:
+        thread_id = chatkit_emulator.threads()[0]["id"]
+        with pytest.raises(RuntimeError, match="AsyncChatKit"):
+            client._portal.run_sync(partial(client.threads.retrieve, thread_id))
+        assert client.threads.retrieve(thread_id).id == thread_id

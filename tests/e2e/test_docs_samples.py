@@ -28,7 +28,7 @@ import pytest
 
 from chatkit_async.testing import ChatKitEmulator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MARKER = "# runnable"
 PYTEST_MARKER = "# runnable-pytest"
 NOTEBOOK_MARKER = "# runnable-notebook"

@@ -25,7 +25,7 @@ from chatkit_async.testing import ChatKitEmulator
 
 pytestmark = pytest.mark.anyio
 
-SPEC_PATH = Path(__file__).parent / "data" / "chatkit-openapi.json"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "chatkit-openapi.json"
 HEADERS = {"Authorization": "Bearer sk-test-emulator", "OpenAI-Beta": "chatkit_beta=v1"}
 
 # OpenAI's error envelope is declared nowhere in the spec; this is its usual shape.

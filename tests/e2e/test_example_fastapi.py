@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from chatkit_async.testing import ChatKitEmulator, FaultSpec
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "fastapi_app.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fastapi_app.py"
 
 
 def load_example() -> ModuleType:

@@ -18,7 +18,7 @@ import pytest
 from benchmarks import _contenders as C
 from benchmarks import _runner as R
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _scripted(seconds: list[float]) -> Callable[[], float]:

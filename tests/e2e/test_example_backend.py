@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from chatkit_async.testing import ChatKitEmulator, FaultSpec
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "aiohttp_backend.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "aiohttp_backend.py"
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ import pytest
 
 from chatkit_async.testing import ChatKitEmulator
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "docs" / "notebooks" / "quickstart.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "notebooks" / "quickstart.ipynb"
 
 
 def run_notebook(path: Path, cwd: Path) -> list[str]:
@@ -88,7 +88,7 @@ def test_notebook_is_stored_with_its_current_outputs(
 ) -> None:
     """The committed notebook shows readers its outputs, and they are what a fresh run prints.
 
-    After changing the notebook, store its new outputs with ``python tests/test_notebook.py``.
+    After changing the notebook, store its new outputs with ``python tests/e2e/test_notebook.py``.
     """
     import nbformat
 

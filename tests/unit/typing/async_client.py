@@ -1,6 +1,6 @@
 """Typing script: the return type of every public call of the asyncio client.
 
-Checked by ``mypy --strict`` in ``tests/test_sync_parity.py``; never executed.
+Checked by ``mypy --strict`` in ``tests/unit/test_sync_parity.py``; never executed.
 """
 
 from __future__ import annotations

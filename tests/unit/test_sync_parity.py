@@ -1,8 +1,8 @@
 """The blocking facade never drifts from the async core: same methods, parameters, docs and types.
 
-Two guards: an ``inspect`` comparison of every public member of each async class with its sync
-twin, and ``mypy --strict`` over the typing scripts in ``tests/typing/`` (every public call's return
-type, sync and async, pinned with ``assert_type``).
+An ``inspect`` comparison of every public member of each async class with its sync twin; the
+typing scripts that pin every public call's return type under mypy and pyright are checked by
+``test_typing.py`` beside this file.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,6 @@ from chatkit_async.resources.threads import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-TYPING_DIR = Path(__file__).resolve().parent / "typing"
 
 # Async-only spellings and their blocking counterparts.
 SPECIAL_NAMES = {
@@ -230,50 +227,3 @@ def test_facade_is_exported() -> None:
     for name in ("AsyncChatKit", "ChatKit", "AsyncPaginator", "SyncPaginator"):
         assert name in chatkit_async.__all__
         assert getattr(chatkit_async, name) is not None
-
-
-CANARY = """\
-from __future__ import annotations
-
-from typing_extensions import assert_type
-
-from chatkit_async import ChatKit, Thread
-
-
-def drifted(client: ChatKit) -> None:
-    assert_type(client.threads.retrieve("cthr_1"), Thread | None)
-"""
-
-
-def test_typing_scripts_pass_mypy_strict(tmp_path: Path) -> None:
-    """mypy --strict accepts every ``assert_type`` in tests/typing (and catches a wrong one)."""
-    scripts = sorted(str(p) for p in TYPING_DIR.glob("*.py"))
-    assert len(scripts) >= 2
-    # A deliberately wrong assertion in the same run proves assert_type is really checked.
-    canary = tmp_path / "canary_drift.py"
-    canary.write_text(CANARY)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(tmp_path / "mypy_cache"),
-            "--no-error-summary",
-            "--hide-error-context",
-            *scripts,
-            str(canary),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    lines = [line for line in result.stdout.splitlines() if ": error:" in line]
-    assert len(lines) == 1, result.stdout + result.stderr
-    assert "canary_drift.py:9: error:" in lines[0], lines[0]
-    assert "assert-type" in lines[0], lines[0]
