@@ -26,7 +26,14 @@ import attrs
 from ._exceptions import CursorLoopError
 from .types.page import Page
 
-__all__ = ["AsyncPaginator", "check_max_items", "is_backward", "next_page_query"]
+__all__ = [
+    "AsyncPaginator",
+    "LoopGuard",
+    "check_max_items",
+    "is_backward",
+    "loop_error",
+    "next_page_query",
+]
 
 T = TypeVar("T")
 
@@ -116,11 +123,26 @@ class AsyncPaginator(Generic[T]):
         return self._fetch(self._query).__await__()
 
 
-#: How many of the latest cursors a walk remembers exactly (see ``_LoopGuard``).
+def loop_error(cursor: str) -> CursorLoopError:
+    """The error of a walk that met ``cursor`` a second time.
+
+    Args:
+        cursor: The repeated cursor.
+
+    Returns:
+        The error to raise once the page that repeated it has been handed over.
+    """
+    return CursorLoopError(
+        f"The server returned the cursor {cursor!r} a second time; stopped paging to avoid an "
+        "endless loop."
+    )
+
+
+#: How many of the latest cursors a walk remembers exactly (see ``LoopGuard``).
 RECENT_CURSORS = 256
 
 
-class _LoopGuard:
+class LoopGuard:
     """Spots a server that hands back a cursor it already gave, in memory that does not grow.
 
     Remembering every cursor would make a walk over a million items keep ten thousand of them.
@@ -161,7 +183,7 @@ class _WalkState:
 
     query: dict[str, str] | None
     backward: bool
-    guard: _LoopGuard = attrs.field(factory=_LoopGuard)
+    guard: LoopGuard = attrs.field(factory=LoopGuard)
     remaining: int | None = None
     error: CursorLoopError | None = None
 
@@ -202,10 +224,7 @@ class _PageWalk(AsyncIterator[Page[T]]):
             cursor = following["before" if state.backward else "after"]
             if state.guard.repeats(cursor):
                 # The page itself is valid and is handed over; the walk cannot go on from it.
-                state.error = CursorLoopError(
-                    f"The server returned the cursor {cursor!r} a second time; stopped paging "
-                    "to avoid an endless loop."
-                )
+                state.error = loop_error(cursor)
                 following = None
         if state.remaining is not None:
             if len(page.data) >= state.remaining:

@@ -11,7 +11,6 @@ database work.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 import attrs
 
 from .._client import AsyncChatKit
-from .._exceptions import ChatKitError, CursorLoopError
+from .._exceptions import ChatKitError
+from .._pagination import LoopGuard, loop_error, next_page_query
 from .._response import APIResponse
 from .._types import NOT_GIVEN
 from ..types import Page, Thread, ThreadItem
@@ -52,7 +52,6 @@ T = TypeVar("T")
 
 PAGE_SIZE = 100
 """Every walk asks for the largest page the API serves."""
-_RECENT_CURSORS = 64
 
 
 class BulkJobError(ChatKitError):
@@ -199,7 +198,7 @@ async def thread_pages(
         CursorLoopError: The server handed back a cursor it had already given.
     """
     cursor: str | None = None
-    guard = _CursorGuard()
+    guard = LoopGuard()
     while True:
         response = await runner.send(partial(_list_threads, after=cursor, user=user, order=order))
         page = response.parse()
@@ -218,7 +217,7 @@ async def item_pages(
         CursorLoopError: The server handed back a cursor it had already given.
     """
     cursor = after
-    guard = _CursorGuard()
+    guard = LoopGuard()
     if after is not None:
         guard.repeats(after)
     while True:
@@ -249,44 +248,12 @@ def _list_items(
     )
 
 
-class _CursorGuard:
-    """Spots a server that hands back a cursor it already gave, in memory that does not grow.
-
-    The latest 64 cursors are kept exactly (a stuck cursor, the usual bug, is caught on the next
-    page); a longer loop is caught by Brent's method: one remembered cursor, moved to the current
-    one after 1, 2, 4, ... pages, is met again within one turn of the loop once that interval is
-    longer than the loop.
-    """
-
-    __slots__ = ("_interval", "_mark", "_order", "_recent", "_steps")
-
-    def __init__(self) -> None:
-        self._recent: set[str] = set()
-        self._order: deque[str] = deque()
-        self._mark: str | None = None
-        self._steps = 0
-        self._interval = 1
-
-    def repeats(self, cursor: str) -> bool:
-        if cursor in self._recent or cursor == self._mark:
-            return True
-        self._recent.add(cursor)
-        self._order.append(cursor)
-        if len(self._order) > _RECENT_CURSORS:
-            self._recent.discard(self._order.popleft())
-        self._steps += 1
-        if self._steps >= self._interval:
-            self._mark, self._steps, self._interval = cursor, 0, self._interval * 2
-        return False
-
-
-def _next_cursor(page: Page[T], guard: _CursorGuard) -> str | None:
+def _next_cursor(page: Page[T], guard: LoopGuard) -> str | None:
     """The ``after`` of the page following ``page`` (the SDK paginator's rule), or ``None``."""
-    if not page.has_more or not page.data or not page.last_id:
+    following = next_page_query({}, page, backward=False)
+    if following is None:
         return None
-    if guard.repeats(page.last_id):
-        raise CursorLoopError(
-            f"The server returned the cursor {page.last_id!r} a second time; stopped paging "
-            "to avoid an endless loop."
-        )
-    return page.last_id
+    cursor = following["after"]
+    if guard.repeats(cursor):
+        raise loop_error(cursor)
+    return cursor

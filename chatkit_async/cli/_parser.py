@@ -116,6 +116,17 @@ def _add_output_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_concurrency(parser: argparse.ArgumentParser) -> None:
+    """The ceiling of a bulk job's adaptive concurrency (export, mirror, purge-user)."""
+    parser.add_argument(
+        "--concurrency",
+        type=bounded_int(1, 256),
+        default=8,
+        metavar="N",
+        help="the most requests in flight at once; fewer while the API answers 429 (default 8)",
+    )
+
+
 def _add_paging(parser: argparse.ArgumentParser, default_order: str) -> None:
     parser.add_argument(
         "--order",
@@ -385,13 +396,7 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
         "--out", required=True, metavar="FILE", help="the .jsonl file to write, or - for stdout"
     )
     p.add_argument("--user", type=non_empty, help="only this user's threads")
-    p.add_argument(
-        "--concurrency",
-        type=bounded_int(1, 256),
-        default=8,
-        metavar="N",
-        help="the most requests in flight at once; fewer while the API answers 429 (default 8)",
-    )
+    _add_concurrency(p)
     p.add_argument(
         "--order",
         choices=("asc", "desc"),
@@ -423,13 +428,7 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     p.add_argument(
         "--user", type=non_empty, help="only this user's threads (removals are limited to them too)"
     )
-    p.add_argument(
-        "--concurrency",
-        type=bounded_int(1, 256),
-        default=8,
-        metavar="N",
-        help="the most requests in flight at once; fewer while the API answers 429 (default 8)",
-    )
+    _add_concurrency(p)
     p.add_argument(
         "--prune",
         action="store_true",
@@ -454,13 +453,7 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     p.add_argument("user", type=non_empty, metavar="USER")
     p.add_argument("--dry-run", action="store_true", help="list what would be deleted; delete nothing")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
-    p.add_argument(
-        "--concurrency",
-        type=bounded_int(1, 256),
-        default=8,
-        metavar="N",
-        help="the most requests in flight at once; fewer while the API answers 429 (default 8)",
-    )
+    _add_concurrency(p)
     p.add_argument("--no-progress", action="store_true", help="never draw the progress bar")
     _add_output_flag(p)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pytest
 
 from chatkit_async import AsyncPaginator, CursorLoopError
-from chatkit_async._pagination import RECENT_CURSORS, _LoopGuard
+from chatkit_async._pagination import RECENT_CURSORS, LoopGuard
 from chatkit_async.types import Page
 
 pytestmark = pytest.mark.anyio
@@ -53,7 +53,7 @@ async def test_a_loop_longer_than_the_window_is_still_caught() -> None:
 
 def test_the_guard_keeps_a_bounded_number_of_cursors() -> None:
     """Walking 50,000 distinct cursors keeps only the latest RECENT_CURSORS (plus one mark)."""
-    guard = _LoopGuard()
+    guard = LoopGuard()
     for k in range(50_000):
         assert not guard.repeats(f"cursor_{k}")
     assert len(guard._recent) == len(guard._order) == RECENT_CURSORS
