@@ -381,13 +381,7 @@ class AsyncChatKit:
                     redact_headers(request.headers),
                 )
             try:
-                raw = await self._transport.request(
-                    method,
-                    url,
-                    headers=request.headers,
-                    content=request.content,
-                    timeout=request.timeout,
-                )
+                raw = await self._transport.request(request)
             except APIConnectionError as exc:
                 if self._closed:
                     raise ClientClosedError(

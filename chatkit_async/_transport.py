@@ -1,6 +1,6 @@
 """The transport: the only module that imports aiohttp.
 
-It owns one thing: turning a fully built request (method, absolute URL, headers, body bytes, timeout)
+It owns one thing: turning a fully built ``Request`` (method, absolute URL, headers, body, timeout)
 into a ``RawResponse`` (status, headers, body bytes), or into
 [`APIConnectionError`][chatkit_async.APIConnectionError] /
 [`APITimeoutError`][chatkit_async.APITimeoutError]. It knows nothing of the API's paths, models,
@@ -40,7 +40,7 @@ import attrs
 from yarl import URL
 
 from ._exceptions import APIConnectionError, APITimeoutError, ChatKitError, ClientClosedError
-from ._http import headers_for_other_origin, is_same_origin
+from ._http import Request, headers_for_other_origin, is_same_origin
 from ._process import FORKED_MESSAGE, fork_generation
 
 __all__ = ["MAX_REDIRECTS", "RawResponse", "Transport"]
@@ -136,24 +136,24 @@ class Transport:
             )
         return pool.session
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        timeout: float | None,
-    ) -> RawResponse:
+    async def request(self, request: Request) -> RawResponse:
         """Send one request (following redirects safely) and read the whole response body.
 
+        Args:
+            request: What to send; its ``timeout`` bounds the whole exchange, redirects included.
+
+        Returns:
+            The final response, its body read whole.
+
         Raises:
-            APITimeoutError: The request did not complete within ``timeout`` seconds.
+            APITimeoutError: The request did not complete within its timeout.
             APIConnectionError: The connection failed, dropped, or redirected too often.
+            ClientClosedError: The transport is closed, or was closed while the request ran.
         """
         if self._closed:
             raise ClientClosedError()
         session = self._get_session()
+        timeout = request.timeout
         client_timeout = self._client_timeout
         if client_timeout is None or client_timeout.total != timeout:
             # Almost every request uses the client's one timeout: build its (immutable)
@@ -162,10 +162,10 @@ class Transport:
                 total=timeout, sock_connect=self._connect_timeout
             )
         started = time.perf_counter()
-        current_url = url
-        current_method = method
-        current_headers: dict[str, str] | Mapping[str, str] = headers
-        current_content = content
+        current_url = request.url
+        current_method = request.method
+        current_headers: dict[str, str] | Mapping[str, str] = request.headers
+        current_content = request.content
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 async with session.request(
