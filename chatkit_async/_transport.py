@@ -223,6 +223,16 @@ class Transport:
                 _describe_connection_error(exc),
                 request_sent=not isinstance(exc, aiohttp.ClientConnectorError),
             ) from exc
+        except ChatKitError:
+            raise
+        except Exception as exc:
+            if self._closed:
+                # The session closed under aiohttp's own resend of a dropped idempotent request:
+                # older aiohttp (3.10.6) then fails with AttributeError, newer with RuntimeError.
+                raise ClientClosedError(
+                    "The client was closed while this request was in flight."
+                ) from exc
+            raise
         raise APIConnectionError(
             f"Too many redirects (more than {MAX_REDIRECTS}); the server may be redirecting "
             "in a loop.",
