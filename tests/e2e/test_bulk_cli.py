@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from bulk_helpers import check_mirror, expected_records, items_path, mirror_state, read_records
+from bulk_helpers import check_mirror, connect, expected_records, items_path, mirror_state, read_records
 
 from chatkit_async.bulk import partial_path
 from chatkit_async.cli import EXIT_ERROR, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
@@ -99,7 +99,7 @@ def committed(db: Path) -> int:
     """Threads a mirror has committed so far (0 before its schema exists)."""
     if not db.exists():
         return 0
-    with sqlite3.connect(db) as con:
+    with connect(db) as con:
         try:
             return int(con.execute("SELECT count(*) FROM threads").fetchone()[0])
         except sqlite3.OperationalError:

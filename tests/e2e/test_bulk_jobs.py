@@ -13,7 +13,6 @@ import asyncio
 import io
 import json
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from bulk_helpers import (
     THREADS_PATH,
     check_mirror,
+    connect,
     expected_records,
     items_path,
     mirror_state,
@@ -243,7 +243,7 @@ async def test_mirror_schema_is_the_contract(emu: ChatKitEmulator, tmp_path: Pat
     db = tmp_path / "m.db"
     async with client_for(emu) as client:
         await mirror(client, db)
-    with sqlite3.connect(db) as con:
+    with connect(db) as con:
         columns = {
             table: [(c[1], c[2], c[3], c[5]) for c in con.execute(f"PRAGMA table_info({table})")]
             for table in ("threads", "items")
@@ -278,7 +278,7 @@ async def test_mirror_copies_the_account_exactly(emu: ChatKitEmulator, tmp_path:
     assert report.complete and report.threads_seen == report.threads_new == len(emu.threads())
     assert report.items_added == total and report.threads_removed == 0
     assert report.requests == len(emu.requests)
-    with sqlite3.connect(db) as con:
+    with connect(db) as con:
         status, data = con.execute(
             "SELECT status, data FROM threads WHERE json_extract(data, '$.labels') IS NOT NULL"
         ).fetchone()
@@ -345,7 +345,7 @@ async def test_gone_threads_are_marked_then_pruned_and_a_changed_thread_is_updat
         await mirror(client, db)
         await client.threads.delete(gone)
         marked = await mirror(client, db)
-        with sqlite3.connect(db) as con:
+        with connect(db) as con:
             (removed_at,) = con.execute(
                 "SELECT removed_at FROM threads WHERE id = ?", (gone,)
             ).fetchone()
@@ -363,7 +363,7 @@ async def test_gone_threads_are_marked_then_pruned_and_a_changed_thread_is_updat
         emu.inject(FaultSpec(body=page, path=THREADS_PATH, method="GET"))
         changed = await mirror(client, db)
         assert (changed.threads_changed, changed.threads_new, changed.items_added) == (1, 0, 0)
-        with sqlite3.connect(db) as con:
+        with connect(db) as con:
             title, data = con.execute(
                 "SELECT title, data FROM threads WHERE id = ?", (renamed["id"],)
             ).fetchone()
@@ -372,7 +372,7 @@ async def test_gone_threads_are_marked_then_pruned_and_a_changed_thread_is_updat
         pruned = await mirror(client, db, prune=True)
     assert pruned.threads_pruned == 1 and pruned.threads_removed == 0
     assert pruned.threads_changed == 1  # the title is back to the server's
-    with sqlite3.connect(db) as con:
+    with connect(db) as con:
         assert con.execute("SELECT count(*) FROM threads WHERE id = ?", (gone,)).fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM items WHERE thread_id = ?", (gone,)).fetchone() == (0,)
         assert con.execute(
@@ -396,7 +396,7 @@ async def test_a_users_mirror_stores_and_removes_only_that_users_threads(
         report = await mirror(client, db, user="user_2")
         assert report.threads_removed == 1
         assert {r.query.get("user") for r in listing_requests(emu)} == {"user_2"}
-        with sqlite3.connect(db) as con:
+        with connect(db) as con:
             removed = dict(con.execute("SELECT id, removed_at FROM threads WHERE id IN (?, ?)",
                                        (own, other)))
         assert removed[own] is not None and removed[other] is None  # user_1 is not in scope
@@ -507,7 +507,7 @@ async def test_mirror_refuses_files_that_are_not_mirrors(emu: ChatKitEmulator, t
     text = tmp_path / "notes.txt"
     text.write_text("hello\n" * 100)
     other = tmp_path / "other.db"
-    with sqlite3.connect(other) as con:
+    with connect(other) as con:
         con.execute("CREATE TABLE invoices (id INTEGER)")
     digests = {p: sha256(p) for p in (text, other)}
     async with client_for(emu) as client:
@@ -669,7 +669,7 @@ async def test_a_thread_counts_as_done_only_once_all_its_chunks_are_committed(tm
 
     def watch(event: JobProgress) -> None:
         if event.threads_done == 1 and not seen_when_done:
-            with sqlite3.connect(db) as con:
+            with connect(db) as con:
                 seen_when_done.append(con.execute("SELECT count(*) FROM items").fetchone()[0])
 
     async with ChatKitEmulator(api_key=KEY, demo=False) as emu:
