@@ -152,7 +152,7 @@ def _is_list(t: Any) -> bool:
     return get_origin(t) is list
 
 
-def _list_hook_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object], list[Any]]:
+def _list_hook_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[object, object], list[Any]]:
     # A JSON string is iterable: cattrs' own list hook would decode "abc" as ["a", "b", "c"].
     (elem_type,) = get_args(t) or (Any,)
     if conv.detailed_validation:
@@ -187,7 +187,7 @@ def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in attrs.fields(get_origin(cls) or cls))
 
 
-def _model_structure_factory(t: Any, conv: cattrs.Converter) -> Callable[[object, object], Any]:
+def _model_structure_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[object, object], Any]:
     """The reference hook of a model: cattrs' generated hook, plus ``extra``."""
     names = _field_names(t)
     if RAW_FIELD in names:
@@ -210,7 +210,7 @@ def _model_structure_factory(t: Any, conv: cattrs.Converter) -> Callable[[object
     return structure_model
 
 
-def _model_unstructure_factory(t: Any, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
+def _model_unstructure_factory(t: Any, conv: cattrs.BaseConverter) -> Callable[[Any], dict[str, Any]]:
     names = _field_names(t)
     if RAW_FIELD in names:
         return lambda obj: cast(dict[str, Any], json_copy(dict(getattr(obj, RAW_FIELD))))

@@ -187,7 +187,7 @@ class FastPath:
 
     # --- the interface -------------------------------------------------------------------------
 
-    def model_hook(self, t: Any, conv: cattrs.Converter | None = None) -> Callable[..., Any]:
+    def model_hook(self, t: Any, conv: cattrs.BaseConverter | None = None) -> Callable[..., Any]:
         """The hook for model ``t``: a generated ``FastHook`` where possible.
 
         The signature is that of a cattrs hook factory, so that it can be registered as one.

@@ -37,6 +37,7 @@ import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
@@ -56,8 +57,9 @@ BETA_VALUE = "chatkit_beta=v1"
 #: Request key under which the ``faults`` and ``rate_limit`` middlewares leave the kind of the
 #: fault they served, for the request log. aiohttp 3.14 wants a typed key (a ``str`` key warns);
 #: older versions have none and take the ``str`` silently.
-FAULT_KIND: web.RequestKey[str] | str = (
-    web.RequestKey("fault_kind", str) if hasattr(web, "RequestKey") else "chatkit_async.fault"
+_REQUEST_KEY = getattr(web, "RequestKey", None)  # spelt so that mypy passes at aiohttp 3.10.6 too
+FAULT_KIND: Final = (
+    _REQUEST_KEY("fault_kind", str) if _REQUEST_KEY is not None else "chatkit_async.fault"
 )
 
 _NO_BODY_STATUSES = frozenset({204, 304})
