@@ -34,14 +34,14 @@ from ._common import (
     ExportFileError,
     JobInterrupted,
     JobProgress,
-    JobReport,
     MirrorDatabaseError,
     ProgressCallback,
 )
-from ._export import ExportReport, export, export_sync, partial_path
+from ._export import export, export_sync, partial_path
 from ._limiter import AdaptiveLimiter
-from ._mirror import CHUNK_ITEMS, MirrorReport, mirror, mirror_sync
-from ._purge import PurgeFailure, PurgeReport, purge_user, purge_user_sync
+from ._mirror import CHUNK_ITEMS, mirror, mirror_sync
+from ._purge import purge_user, purge_user_sync
+from ._reports import ExportReport, JobReport, MirrorReport, PurgeFailure, PurgeReport
 
 __all__ = [
     "CHUNK_ITEMS",

@@ -1,9 +1,8 @@
-"""What the bulk jobs share: their errors, progress events, report fields and page walks.
+"""What the bulk jobs share: their errors, progress events and page walks (reports: ``_reports``).
 
 This module owns the bulk jobs' exception classes ([`BulkJobError`][chatkit_async.bulk.BulkJobError]
-and its children), the progress event ([`JobProgress`][chatkit_async.bulk.JobProgress]), the fields
-every report has ([`JobReport`][chatkit_async.bulk.JobReport]), and the two page walks every job
-makes through its ``RequestRunner``: the thread listing and one thread's items. The walks request
+and its children), the progress event ([`JobProgress`][chatkit_async.bulk.JobProgress]), and the two
+page walks every job makes through its ``RequestRunner``: the thread listing and one thread's items. The walks request
 one page at a time, so a 429 in the middle of a walk resends that page only. It does no file or
 database work.
 """
@@ -14,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import attrs
 
@@ -25,12 +24,8 @@ from .._response import APIResponse
 from .._types import NOT_GIVEN
 from ..types import Page, Thread, ThreadItem
 from ._limiter import AdaptiveLimiter
+from ._reports import ExportReport, MirrorReport, PurgeReport
 from ._runner import RequestRunner
-
-if TYPE_CHECKING:
-    from ._export import ExportReport
-    from ._mirror import MirrorReport
-    from ._purge import PurgeReport
 
 __all__ = [
     "PAGE_SIZE",
@@ -39,7 +34,6 @@ __all__ = [
     "ExportFileError",
     "JobInterrupted",
     "JobProgress",
-    "JobReport",
     "MirrorDatabaseError",
     "ProgressCallback",
     "check_concurrency",
@@ -138,26 +132,6 @@ class JobProgress:
 
 ProgressCallback = Callable[[JobProgress], object]
 """The type of a job's ``progress`` argument."""
-
-
-@attrs.frozen(kw_only=True)
-class JobReport:
-    """The fields every bulk job's report has.
-
-    Attributes:
-        requests: Every HTTP request sent, retries and 429s included.
-        rate_limited: Requests answered 429.
-        retried: Requests sent again after a connection error, a timeout or a 5xx.
-        seconds: Wall-clock duration of the run.
-        concurrency_trace: The successive sizes of the window of requests in flight, from
-            ``concurrency`` on: each 429 event halves it, each run of successes grows it by one.
-    """
-
-    requests: int
-    rate_limited: int
-    retried: int
-    seconds: float
-    concurrency_trace: tuple[int, ...]
 
 
 def check_concurrency(concurrency: int) -> None:

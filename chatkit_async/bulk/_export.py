@@ -49,7 +49,6 @@ from ._common import (
     ExportFileError,
     JobInterrupted,
     JobProgress,
-    JobReport,
     ProgressCallback,
     check_concurrency,
     item_pages,
@@ -57,6 +56,7 @@ from ._common import (
     thread_pages,
 )
 from ._limiter import AdaptiveLimiter
+from ._reports import ExportReport
 from ._runner import RequestRunner
 
 try:  # POSIX only; elsewhere two exports to one file are not prevented
@@ -66,30 +66,10 @@ try:  # POSIX only; elsewhere two exports to one file are not prevented
 except ImportError:  # pragma: no cover - Windows
     _HAVE_FLOCK = False
 
-__all__ = ["ExportReport", "export", "export_sync", "partial_path"]
+__all__ = ["export", "export_sync", "partial_path"]
 
 _LINE_OPTIONS = orjson.OPT_APPEND_NEWLINE
 _COPY_CHUNK = 1 << 20
-
-
-@attrs.frozen(kw_only=True)
-class ExportReport(JobReport):
-    """What an export did.
-
-    Attributes:
-        path: The destination (``None`` when the export went to a stream).
-        threads: Threads written by this run.
-        items: Items written by this run.
-        kept: Threads kept from the partial file (or the previous export) that was resumed.
-        complete: Whether the export reached the end (``False`` in a
-            [`JobInterrupted`][chatkit_async.bulk.JobInterrupted]).
-    """
-
-    path: Path | None
-    threads: int
-    items: int
-    kept: int
-    complete: bool
 
 
 def partial_path(destination: str | os.PathLike[str]) -> Path:

@@ -51,7 +51,6 @@ from ._common import (
     Clock,
     JobInterrupted,
     JobProgress,
-    JobReport,
     ProgressCallback,
     check_concurrency,
     item_pages,
@@ -60,57 +59,15 @@ from ._common import (
 )
 from ._limiter import AdaptiveLimiter
 from ._mirror_db import ItemRow, MirrorDatabase, StoredThread, ThreadChange
+from ._reports import MirrorReport
 from ._runner import RequestRunner
 
-__all__ = ["CHUNK_ITEMS", "MirrorReport", "mirror", "mirror_sync"]
+__all__ = ["CHUNK_ITEMS", "mirror", "mirror_sync"]
 
 T = TypeVar("T")
 
 CHUNK_ITEMS = 1000
 """A thread's new items are committed in transactions of at most this many (ten pages)."""
-
-
-@attrs.frozen(kw_only=True)
-class MirrorReport(JobReport):
-    """What a mirror run found and changed.
-
-    Attributes:
-        database: The database file.
-        user: The user the run was limited to (``None``: every thread).
-        threads_seen: Threads the listing returned (within the run's scope).
-        threads_new: Threads stored for the first time.
-        threads_changed: Stored threads whose row changed (title, status, any field, or a
-            thread that had been marked removed and is back).
-        threads_removed: Stored threads the listing no longer returned (marked with
-            ``removed_at``, or deleted with ``prune``).
-        threads_pruned: Threads deleted from the database with their items (``prune``), those
-            marked removed by earlier runs included.
-        items_added: Items stored for the first time.
-        items_updated: Stored items whose content changed (only a ``full`` run can see one).
-        rows_written: Rows inserted, updated or deleted (0 when nothing changed).
-        complete: Whether the run reached its end (``False`` in a
-            [`JobInterrupted`][chatkit_async.bulk.JobInterrupted]).
-    """
-
-    database: Path
-    user: str | None
-    threads_seen: int
-    threads_new: int
-    threads_changed: int
-    threads_removed: int
-    threads_pruned: int
-    items_added: int
-    items_updated: int
-    rows_written: int
-    complete: bool
-
-    def summary(self) -> dict[str, Any]:
-        """The report as JSON-ready data (what ``mirror --json`` prints)."""
-        data = attrs.asdict(self, recurse=False)
-        data["database"] = os.fspath(self.database)
-        data["seconds"] = round(self.seconds, 3)
-        data["concurrency_trace"] = list(self.concurrency_trace)
-        return data
 
 
 @attrs.define

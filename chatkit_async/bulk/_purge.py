@@ -20,8 +20,6 @@ import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 
-import attrs
-
 from .._client import AsyncChatKit
 from .._exceptions import (
     APIConnectionError,
@@ -38,59 +36,16 @@ from ._common import (
     Clock,
     JobInterrupted,
     JobProgress,
-    JobReport,
     ProgressCallback,
     check_concurrency,
     new_runner,
     thread_pages,
 )
 from ._limiter import AdaptiveLimiter
+from ._reports import PurgeFailure, PurgeReport
 from ._runner import RequestRunner
 
-__all__ = ["PurgeFailure", "PurgeReport", "purge_user", "purge_user_sync"]
-
-
-@attrs.frozen
-class PurgeFailure:
-    """A thread that could not be deleted.
-
-    Attributes:
-        thread_id: The thread.
-        reason: One line saying why (the API's error, with its request id).
-        status_code: The HTTP status, when the server answered.
-    """
-
-    thread_id: str
-    reason: str
-    status_code: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class PurgeReport(JobReport):
-    """What a purge found and did.
-
-    Attributes:
-        user: The user whose threads were purged.
-        dry_run: Nothing was deleted on purpose.
-        confirmed: ``False`` when ``confirm`` declined (nothing was deleted).
-        matched: The user's threads, oldest first, each once.
-        deleted: Ids deleted by this run.
-        already_gone: Ids that no longer existed when their deletion was sent (404).
-        failed: Threads that could not be deleted.
-        ignored: Threads of other users that the listing returned anyway (never touched).
-        complete: Whether the listing reached its end (``False`` in a
-            [`JobInterrupted`][chatkit_async.bulk.JobInterrupted]).
-    """
-
-    user: str
-    dry_run: bool
-    confirmed: bool
-    matched: tuple[Thread, ...]
-    deleted: tuple[str, ...]
-    already_gone: tuple[str, ...]
-    failed: tuple[PurgeFailure, ...]
-    ignored: int
-    complete: bool
+__all__ = ["purge_user", "purge_user_sync"]
 
 
 def _one_line(text: str) -> str:
