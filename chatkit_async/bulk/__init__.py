@@ -5,7 +5,7 @@ from chatkit_async import AsyncChatKit
 from chatkit_async.bulk import export, mirror, purge_user
 
 async with AsyncChatKit() as client:
-    report = await mirror(client, "chatkit.db")          # an incremental SQLite copy
+    report = await mirror(client, "chatkit.db")  # an incremental SQLite copy
     print(report.threads_new, report.items_added, report.requests)
 ```
 
