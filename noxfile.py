@@ -59,6 +59,9 @@ def mindeps(session: nox.Session) -> None:
     constraints = Path(session.create_tmp()) / "floors.txt"
     constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
     session.log("floors: " + ", ".join(pins))
+    # The pip that comes with 3.10 backtracks for many minutes over these pins; a current one
+    # resolves them in under a minute.
+    session.install("--upgrade", "pip")
     session.install("-c", str(constraints), "-e", ".[test]")
     session.run("pip", "freeze", "--exclude-editable", silent=False)
     session.run("pytest", *session.posargs)
