@@ -2,9 +2,9 @@
 
 This module owns the bulk jobs' exception classes ([`BulkJobError`][chatkit_async.bulk.BulkJobError]
 and its children), the progress event ([`JobProgress`][chatkit_async.bulk.JobProgress]), and the two
-page walks every job makes through its ``RequestRunner``: the thread listing and one thread's items. The walks request
-one page at a time, so a 429 in the middle of a walk resends that page only. It does no file or
-database work.
+page walks every job makes through its ``RequestRunner``: the thread listing and one thread's
+items. The walks request one page at a time, so a 429 in the middle of a walk resends that page
+only. It does no file or database work.
 """
 
 from __future__ import annotations
