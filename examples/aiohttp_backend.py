@@ -1,18 +1,21 @@
-"""An aiohttp backend that serves ChatKit threads to a front end, through one shared AsyncChatKit.
+"""An aiohttp backend serving ChatKit threads through one shared AsyncChatKit.
 
-One client per application, not per request: it owns the connection pool, so requests reuse warm
-connections to the API. The app's ``cleanup_ctx`` creates it when the server starts and closes it
-when the server stops (creation is cheap; the aiohttp session inside is made lazily on the server's
-own loop at the first API call).
+One client per application, not per request: it owns the connection pool, so
+requests reuse warm connections to the API. The app's ``cleanup_ctx`` creates it
+when the server starts and closes it when the server stops (creation is cheap;
+the aiohttp session inside is made lazily on the server's own loop at the first
+API call).
 
 Routes (all JSON):
 
 * ``GET /threads?user=...&limit=...&after=...&order=...``: one page of threads.
 * ``GET /threads/{thread_id}``: one thread.
-* ``GET /threads/{thread_id}/items?limit=...&after=...&order=...``: one page of a thread's items.
+* ``GET /threads/{thread_id}/items?limit=...&after=...&order=...``: one page of
+  a thread's items.
 
-API errors map to HTTP answers: unknown ids are 404, bad parameters 400, anything else from the API
-a 502, an unreachable API a 504. Bodies use OpenAI's ``{"error": {"message": ...}}`` shape.
+API errors map to HTTP answers: unknown ids are 404, bad parameters 400,
+anything else from the API a 502, an unreachable API a 504. Bodies use OpenAI's
+``{"error": {"message": ...}}`` shape.
 
 Run it against the built-in emulator (no API key needed)::
 
@@ -46,7 +49,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def page_json(page: Page[Any]) -> dict[str, Any]:
-    """Turn a page of models into JSON-ready data in the API's own list shape."""
+    """A page of models as JSON-ready data, in the API's own list shape."""
     return {
         "object": "list",
         "data": [to_dict(entry) for entry in page.data],
@@ -62,7 +65,7 @@ def error_json(status: int, message: str) -> web.Response:
 
 
 def list_params(request: web.Request) -> dict[str, Any]:
-    """Read the paging parameters a caller may pass; leave out what was not given."""
+    """The paging parameters a caller passed; what was not given is left out."""
     params: dict[str, Any] = {}
     query = request.query
     if "limit" in query:
@@ -82,7 +85,9 @@ def list_params(request: web.Request) -> dict[str, Any]:
 
 
 @web.middleware
-async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def api_errors(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
     """Map SDK exceptions to HTTP answers for the front end."""
     try:
         return await handler(request)
@@ -91,7 +96,10 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     except ValueError as exc:
         return error_json(400, str(exc))
     except APIStatusError as exc:
-        return error_json(502, f"upstream error {exc.status_code} (request_id {exc.request_id})")
+        return error_json(
+            502,
+            f"upstream error {exc.status_code} (request_id {exc.request_id})",
+        )
     except APIConnectionError as exc:
         return error_json(504, exc.message)
 
@@ -120,14 +128,19 @@ async def list_items(request: web.Request) -> web.Response:
     client = request.app[CLIENT]
     params = list_params(request)
     order: Literal["asc", "desc"] = params.pop("order", "desc")
-    page = await client.threads.list_items(request.match_info["thread_id"], order=order, **params)
+    page = await client.threads.list_items(
+        request.match_info["thread_id"], order=order, **params
+    )
     return web.json_response(page_json(page))
 
 
 def create_app(
-    *, api_key: str | None = None, base_url: str | None = None, max_retries: int = 2
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    max_retries: int = 2,
 ) -> web.Application:
-    """Build the application; the ChatKit client is created at startup and closed at cleanup.
+    """Build the app; its ChatKit client is made at startup, closed at cleanup.
 
     Args:
         api_key: The API key (default: ``OPENAI_API_KEY``).
@@ -139,8 +152,10 @@ def create_app(
     """
 
     async def chatkit_client(app: web.Application) -> AsyncIterator[None]:
-        # Everything before ``yield`` runs at startup, everything after at cleanup.
-        client = AsyncChatKit(api_key=api_key, base_url=base_url, max_retries=max_retries)
+        # Before ``yield``: startup. After it: cleanup.
+        client = AsyncChatKit(
+            api_key=api_key, base_url=base_url, max_retries=max_retries
+        )
         app[CLIENT] = client
         try:
             yield
@@ -160,18 +175,24 @@ def create_app(
 
 
 def main() -> None:
-    """Serve the example (``--emulator`` runs it against a built-in, seeded ChatKit emulator)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    """Serve it (``--emulator``: against a seeded, built-in emulator)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--emulator", action="store_true", help="use a local ChatKit emulator")
+    parser.add_argument(
+        "--emulator", action="store_true", help="use a local ChatKit emulator"
+    )
     args = parser.parse_args()
     if args.emulator:
         from chatkit_async.testing import ChatKitEmulator
 
         with ChatKitEmulator() as emulator:
             print(f"ChatKit emulator at {emulator.base_url}")
-            app = create_app(api_key=emulator.api_key, base_url=emulator.base_url)
+            app = create_app(
+                api_key=emulator.api_key, base_url=emulator.base_url
+            )
             web.run_app(app, host=args.host, port=args.port)
     else:
         web.run_app(create_app(), host=args.host, port=args.port)

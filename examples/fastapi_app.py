@@ -1,21 +1,24 @@
 """A FastAPI backend for a ChatKit front end, through one shared AsyncChatKit.
 
-One client for the application's lifespan, not one per request: it owns the connection pool, so
-requests reuse warm connections to the API. The lifespan creates it when the server starts and
-closes it when the server stops.
+One client for the application's lifespan, not one per request: it owns the
+connection pool, so requests reuse warm connections to the API. The lifespan
+creates it when the server starts and closes it when the server stops.
 
 Routes (all JSON):
 
-* ``POST /api/chatkit/session``: mint a ChatKit session for the signed-in user and return its
-  ``client_secret``, which the ChatKit front end needs (``getClientSecret`` in ChatKit JS). The
-  secret is a credential: it goes to that user's browser and nowhere else (not into logs).
-* ``GET /api/threads``: the signed-in user's threads, one page (``limit``, ``after``).
+* ``POST /api/chatkit/session``: mint a ChatKit session for the signed-in user
+  and return its ``client_secret``, which the ChatKit front end needs
+  (``getClientSecret`` in ChatKit JS). The secret is a credential: it goes to
+  that user's browser and nowhere else (not into logs).
+* ``GET /api/threads``: the signed-in user's threads, one page (``limit``,
+  ``after``).
 * ``GET /api/threads/{thread_id}``: one thread, as the API sent it.
 * ``GET /api/threads/{thread_id}/items``: one page of a thread's items.
 
-API errors map to HTTP answers: an unknown id is 404, the API's rate limit a 429 with
-``Retry-After``, other API errors 502, an unreachable API 504. Models go out as JSON through their
-``to_dict()``, exactly the wire form (unknown fields and item types included).
+API errors map to HTTP answers: an unknown id is 404, the API's rate limit a 429
+with ``Retry-After``, other API errors 502, an unreachable API 504. Models go
+out as JSON through their ``to_dict()``, exactly the wire form (unknown fields
+and item types included).
 
 Run it against the built-in emulator (no API key needed)::
 
@@ -52,16 +55,16 @@ def chatkit(request: Request) -> AsyncChatKit:
 
 
 Client = Annotated[AsyncChatKit, Depends(chatkit)]
-# Stand-in for your authentication: the signed-in user's id. Never trust a user id the browser
-# sends in production; take it from your session or token.
+# Stand-in for your authentication: the signed-in user's id. Never trust a
+# user id the browser sends in production; take it from your session or token.
 User = Annotated[str, Header(alias="X-User", min_length=1, max_length=512)]
 
 
 def create_app(**client_options: Any) -> FastAPI:
-    """Build the application; ``client_options`` go to :class:`AsyncChatKit` (key, base URL...).
+    """Build the app; ``client_options`` go to ``AsyncChatKit`` (key, URL...).
 
-    With ``CHATKIT_EMULATOR=1`` in the environment and no options, the app serves an embedded,
-    seeded emulator instead of the real API.
+    With ``CHATKIT_EMULATOR=1`` in the environment and no options, the app
+    serves an embedded, seeded emulator instead of the real API.
     """
     workflow_id = os.environ.get("CHATKIT_WORKFLOW_ID", "wf_demo")
 
@@ -73,7 +76,10 @@ def create_app(**client_options: Any) -> FastAPI:
                 from chatkit_async.testing import ChatKitEmulator
 
                 emulator = await stack.enter_async_context(ChatKitEmulator())
-                options = {"api_key": emulator.api_key, "base_url": emulator.base_url}
+                options = {
+                    "api_key": emulator.api_key,
+                    "base_url": emulator.base_url,
+                }
             client = await stack.enter_async_context(AsyncChatKit(**options))
             app.state.chatkit = client
             yield
@@ -82,37 +88,59 @@ def create_app(**client_options: Any) -> FastAPI:
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse({"error": {"message": exc.message}}, status_code=404)
+        return JSONResponse(
+            {"error": {"message": exc.message}}, status_code=404
+        )
 
     @app.exception_handler(RateLimitError)
-    async def rate_limited(request: Request, exc: RateLimitError) -> JSONResponse:
+    async def rate_limited(
+        request: Request, exc: RateLimitError
+    ) -> JSONResponse:
         headers = {}
         if exc.retry_after is not None:
             headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
         return JSONResponse(
-            {"error": {"message": "The ChatKit API is rate limited; try again shortly."}},
+            {
+                "error": {
+                    "message": "The ChatKit API is rate limited; "
+                    "try again shortly."
+                }
+            },
             status_code=429,
             headers=headers,
         )
 
     @app.exception_handler(APIStatusError)
     async def api_error(request: Request, exc: APIStatusError) -> JSONResponse:
-        message = f"The ChatKit API answered {exc.status_code} (request id {exc.request_id})."
+        message = (
+            f"The ChatKit API answered {exc.status_code} "
+            f"(request id {exc.request_id})."
+        )
         return JSONResponse({"error": {"message": message}}, status_code=502)
 
     @app.exception_handler(APIConnectionError)
-    async def unreachable(request: Request, exc: APIConnectionError) -> JSONResponse:
-        return JSONResponse({"error": {"message": "The ChatKit API is unreachable."}}, status_code=504)
+    async def unreachable(
+        request: Request, exc: APIConnectionError
+    ) -> JSONResponse:
+        return JSONResponse(
+            {"error": {"message": "The ChatKit API is unreachable."}},
+            status_code=504,
+        )
 
     @app.exception_handler(ValueError)
     async def bad_argument(request: Request, exc: ValueError) -> JSONResponse:
-        # The SDK refuses ids no thread can have ("..", "a%2Fb") before sending anything.
+        # The SDK refuses ids no thread can have ("..", "a%2Fb") before sending.
         return JSONResponse({"error": {"message": str(exc)}}, status_code=400)
 
     @app.post("/api/chatkit/session")
     async def mint_session(client: Client, user: User) -> dict[str, Any]:
-        session = await client.sessions.create(user=user, workflow={"id": workflow_id})
-        return {"client_secret": session.client_secret, "expires_at": session.expires_at}
+        session = await client.sessions.create(
+            user=user, workflow={"id": workflow_id}
+        )
+        return {
+            "client_secret": session.client_secret,
+            "expires_at": session.expires_at,
+        }
 
     @app.get("/api/threads")
     async def list_threads(
@@ -124,7 +152,9 @@ def create_app(**client_options: Any) -> FastAPI:
         if after is None:
             page = await client.threads.list(user=user, limit=limit)
         else:
-            page = await client.threads.list(user=user, limit=limit, after=after)
+            page = await client.threads.list(
+                user=user, limit=limit, after=after
+            )
         return page.to_dict()
 
     @app.get("/api/threads/{thread_id}")
@@ -140,9 +170,13 @@ def create_app(**client_options: Any) -> FastAPI:
         after: str | None = None,
     ) -> dict[str, Any]:
         if after is None:
-            page = await client.threads.list_items(thread_id, limit=limit, order="asc")
+            page = await client.threads.list_items(
+                thread_id, limit=limit, order="asc"
+            )
         else:
-            page = await client.threads.list_items(thread_id, limit=limit, order="asc", after=after)
+            page = await client.threads.list_items(
+                thread_id, limit=limit, order="asc", after=after
+            )
         return page.to_dict()
 
     return app
