@@ -255,12 +255,15 @@ class Pipeline:
         as a 500 in the API's shape.
         """
         try:
-            # Not ``a or b or c``: a response is a mapping, and in older aiohttp (3.10.6 among them)
-            # an empty one is falsy, so a refusal would be skipped.
-            for check in (self._authenticate, check_route, self._check_beta_header):
-                refusal = check(request)
-                if refusal is not None:
-                    return refusal
+            # ``is None``, never ``a or b or c``: a response is a mapping, and in older aiohttp
+            # (3.10.6 among them) an empty one is falsy, so a refusal would be skipped.
+            refusal = self._authenticate(request)
+            if refusal is None:
+                refusal = check_route(request)
+            if refusal is None:
+                refusal = self._check_beta_header(request)
+            if refusal is not None:
+                return refusal
             return await handler(request)
         except InvalidRequest as exc:
             return error_response(400, exc.message, "invalid_request_error", exc.param, exc.code)
