@@ -317,7 +317,13 @@ def build_parser(console: Console) -> ChatKitArgumentParser:
     _add_paging(p, "desc")
     _add_output_flag(p)
 
-    p = _command(threads_commands, "get", _commands.threads_get, help="show one thread")
+    p = _command(
+        threads_commands,
+        "get",
+        _commands.threads_get,
+        aliases=["retrieve"],  # the API's and the SDK's name for it
+        help="show one thread",
+    )
     p.add_argument("thread_id", type=path_id, metavar="ID")
     _add_output_flag(p)
 

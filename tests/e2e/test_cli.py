@@ -202,10 +202,13 @@ def test_threads_list_table_and_json(emu: ChatKitEmulator) -> None:
 
 def test_threads_get(emu: ChatKitEmulator) -> None:
     locked = next(t for t in emu.threads() if t["status"].get("reason"))
-    table, as_json = cli_many(
-        at(emu, "threads", "get", locked["id"]), at(emu, "threads", "get", locked["id"], "--json")
+    table, as_json, retrieved = cli_many(
+        at(emu, "threads", "get", locked["id"]),
+        at(emu, "threads", "get", locked["id"], "--json"),
+        at(emu, "threads", "retrieve", locked["id"], "--json"),  # the API's name works too
     )
-    assert table.code == as_json.code == EXIT_OK
+    assert table.code == as_json.code == retrieved.code == EXIT_OK
+    assert retrieved.out == as_json.out
     fields = dict(line.split(None, 1) for line in table.out.splitlines())
     assert fields["id"] == locked["id"]
     assert fields["user"] == locked["user"]

@@ -273,6 +273,7 @@ def test_every_command_carries_its_handler() -> None:
     assert set(leaves) == {
         "threads list",
         "threads get",
+        "threads retrieve",  # an alias: the same parser as "threads get"
         "threads delete",
         "threads items",
         "sessions create",
@@ -283,6 +284,7 @@ def test_every_command_carries_its_handler() -> None:
         "emulator",
     }
     assert [path for path, h in leaves.items() if not h.uses_api] == ["emulator"]
+    assert leaves["threads retrieve"] is leaves["threads get"]
 
 
 # --- help, warnings, exit statuses ------------------------------------------------------------
