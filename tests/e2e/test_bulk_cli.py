@@ -18,12 +18,12 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 from bulk_helpers import check_mirror, connect, expected_records, items_path, mirror_state, read_records
+from cli_helpers import CLI, Result, cli_env
 
 from chatkit_async.bulk import partial_path
 from chatkit_async.cli import EXIT_ERROR, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
@@ -31,26 +31,7 @@ from chatkit_async.testing import ChatKitEmulator, FaultSpec
 
 KEY = "sk-bulk-cli-7c21e4"
 
-_SCRIPT = Path(sys.executable).parent / ("chatkit-async.exe" if os.name == "nt" else "chatkit-async")
-CLI: list[str] = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "chatkit_async"]
-_ENV_DROP = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
-
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
-    env["PYTHONWARNINGS"] = "default"
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["COLUMNS"] = "200"
-    return env
 
 
 def command(emu: ChatKitEmulator, *args: str) -> list[str]:
@@ -59,7 +40,7 @@ def command(emu: ChatKitEmulator, *args: str) -> list[str]:
 
 def run(emu: ChatKitEmulator, *args: str) -> Result:
     proc = subprocess.run(
-        command(emu, *args), capture_output=True, text=True, encoding="utf-8", env=_env(), timeout=120
+        command(emu, *args), capture_output=True, text=True, encoding="utf-8", env=cli_env(), timeout=120
     )
     result = Result(proc.returncode, proc.stdout, proc.stderr)
     for text in (result.out, result.err):
@@ -74,7 +55,7 @@ def start(emu: ChatKitEmulator, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
-        env=_env(),
+        env=cli_env(),
     )
 
 
@@ -216,7 +197,7 @@ def test_threads_list_prints_each_page_as_it_arrives(tmp_path: Path, as_json: bo
         )
         args = ["threads", "list", *(["--json"] if as_json else [])]
         proc = subprocess.Popen(
-            command(emu, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+            command(emu, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
         )
         try:
             assert proc.stdout is not None
@@ -334,7 +315,7 @@ def test_mirror_draws_a_progress_bar_only_on_a_terminal(emu: ChatKitEmulator, tm
             command(emu, "mirror", "--db", str(tmp_path / "tty.db")),
             stdout=subprocess.PIPE,
             stderr=terminal,
-            env=_env(),
+            env=cli_env(),
         )
         proc.communicate(timeout=60)
         os.close(terminal)
@@ -385,7 +366,7 @@ def test_ctrl_c_in_a_blocking_mirror_leaves_a_consistent_database(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=cli_env(),
     )
     try:
         wait_until(lambda: emu.faults_served == 1, "the stuck request")

@@ -20,11 +20,11 @@ import time
 import urllib.request
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import CLI, Result, cli_env
 
 from chatkit_async import parse, to_dict
 from chatkit_async.cli import EXIT_ABORTED, EXIT_ERROR, EXIT_NO_KEY, EXIT_OK, EXIT_USAGE
@@ -36,34 +36,6 @@ from chatkit_async.types import ThreadItem
 
 KEY = "sk-cli-test-5ecret-7d1f0a9b"
 """The emulator's key in these tests: it must never appear in any output."""
-
-_SCRIPT = Path(sys.executable).parent / ("chatkit-async.exe" if os.name == "nt" else "chatkit-async")
-CLI: list[str] = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "chatkit_async"]
-
-_ENV_DROP = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
-
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome of one command-line run."""
-
-    args: tuple[str, ...]
-    code: int
-    out: str
-    err: str
-
-    def json_lines(self) -> list[Any]:
-        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
-
-
-def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
-    env["PYTHONWARNINGS"] = "default"  # surface e.g. unclosed-session warnings on stderr
-    env["PYTHONIOENCODING"] = "utf-8"
-    env["COLUMNS"] = "200"
-    env.update(extra or {})
-    return env
-
 
 def check_hygiene(result: Result, *secrets: str) -> None:
     """The promises of every run: no traceback, no warning, no secret, one-line errors."""
@@ -94,10 +66,10 @@ def cli(
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=_env(env),
+        env=cli_env(env),
         timeout=timeout,
     )
-    result = Result(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+    result = Result(proc.returncode, proc.stdout, proc.stderr, tuple(args))
     check_hygiene(result, *secrets)
     return result
 
@@ -156,7 +128,7 @@ def test_version_help_and_module_entry_point() -> None:
         [sys.executable, "-m", "chatkit_async", "--version"],
         capture_output=True,
         text=True,
-        env=_env(),
+        env=cli_env(),
         timeout=60,
     )
     assert proc.returncode == 0 and proc.stdout == version.out
@@ -300,14 +272,14 @@ def test_confirmation_prompt_on_a_terminal(emu: ChatKitEmulator) -> None:
                 stdin=terminal,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=_env(),
+                env=cli_env(),
             )
             os.write(controller, answer)
             out, err = proc.communicate(timeout=60)
         finally:
             os.close(terminal)
             os.close(controller)
-        result = Result(tuple(args), proc.returncode, out.decode(), err.decode())
+        result = Result(proc.returncode, out.decode(), err.decode(), tuple(args))
         check_hygiene(result, KEY)
         return result
 
@@ -592,7 +564,7 @@ def test_emulator_command_serves_until_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=cli_env(),
     )
     try:
         assert proc.stdout is not None
@@ -624,7 +596,7 @@ def test_emulator_command_bulk_seeding_and_bad_port() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=cli_env(),
     )
     try:
         assert proc.stdout is not None
@@ -680,7 +652,7 @@ def test_ctrl_c_exits_130_without_traceback(emu: ChatKitEmulator) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=cli_env(),
     )
     try:
         deadline = time.monotonic() + 30
@@ -692,7 +664,7 @@ def test_ctrl_c_exits_130_without_traceback(emu: ChatKitEmulator) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    result = Result(("threads", "list"), proc.returncode, out, err)
+    result = Result(proc.returncode, out, err, ("threads", "list"))
     assert result.code == 130, result
     assert "Traceback" not in err and "interrupted" in err and KEY not in err
 
@@ -703,7 +675,7 @@ def test_closed_stdout_pipe_is_quiet() -> None:
         [*CLI, "--emulator", "--emulator-threads", "1500", "threads", "list", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_env(),
+        env=cli_env(),
     )
     assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()

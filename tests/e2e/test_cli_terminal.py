@@ -14,14 +14,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import CLI, Result, cli_env
 
 from chatkit_async.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from chatkit_async.cli._commands import Handler
@@ -39,42 +38,8 @@ from chatkit_async.testing import ChatKitEmulator, FaultSpec
 KEY = "sk-cli-terminal-5ecret-41c9"
 """The emulator's key: it must never appear in any output."""
 
-_SCRIPT = Path(sys.executable).parent / ("chatkit-async.exe" if os.name == "nt" else "chatkit-async")
-CLI: list[str] = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "chatkit_async"]
-_ENV_DROP = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "OPENAI_ORG_ID",
-    "OPENAI_PROJECT_ID",
-    "COLUMNS",
-    "LINES",
-    "NO_COLOR",
-    "FORCE_COLOR",
-    "TERM",
-)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
-
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome of one run."""
-
-    code: int
-    out: str
-    err: str
-
-    def json_lines(self) -> list[Any]:
-        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
-
-
-def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a run: no API settings, no colour or width settings unless given."""
-    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
-    env["PYTHONWARNINGS"] = "default"
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.update(extra or {})
-    return env
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -85,7 +50,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Result:
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=_env(env),
+        env=cli_env(env, terminal=True),
         timeout=120,
     )
     result = Result(proc.returncode, proc.stdout, proc.stderr)
@@ -114,7 +79,11 @@ def on_terminal(*args: str, columns: int, env: dict[str, str] | None = None) -> 
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     try:
         proc = subprocess.Popen(
-            [*CLI, *args], stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, env=_env(env)
+            [*CLI, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=terminal,
+            env=cli_env(env, terminal=True),
         )
         os.close(terminal)
         terminal = -1

@@ -14,14 +14,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import CLI, Result, cli_env
 
 from chatkit_async import AsyncChatKit, InternalServerError
 from chatkit_async.bulk import JobInterrupted, JobProgress, export, partial_path
@@ -29,25 +28,6 @@ from chatkit_async.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from chatkit_async.testing import ChatKitEmulator, FaultSpec
 
 KEY = "sk-export-test-6b2e91c0"
-
-_SCRIPT = Path(sys.executable).parent / ("chatkit-async.exe" if os.name == "nt" else "chatkit-async")
-CLI: list[str] = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "chatkit_async"]
-_ENV_DROP = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
-    env["PYTHONWARNINGS"] = "default"
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
-
 
 def run_export(emu: ChatKitEmulator, out: Path, *args: str, retries: int = 0) -> Result:
     """Run ``export --out OUT`` against ``emu`` and check the run's hygiene."""
@@ -68,7 +48,7 @@ def run_export(emu: ChatKitEmulator, out: Path, *args: str, retries: int = 0) ->
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=_env(),
+        env=cli_env(),
         timeout=120,
     )
     result = Result(proc.returncode, proc.stdout, proc.stderr)
@@ -284,7 +264,7 @@ def test_ctrl_c_keeps_the_complete_lines_and_resume_finishes(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(),
+        env=cli_env(),
     )
     try:
         deadline = time.monotonic() + 30
@@ -333,7 +313,7 @@ def test_progress_bar_only_on_a_terminal(emu: ChatKitEmulator, tmp_path: Path) -
             ],
             stdout=subprocess.PIPE,
             stderr=terminal,
-            env=_env(),
+            env=cli_env(),
         )
         proc.communicate(timeout=60)
         os.close(terminal)
