@@ -43,6 +43,7 @@ Rules it enforces:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -147,15 +148,17 @@ class Portal:
         pending = _Call(func)
         self._admit(pending)
         try:
-            self._loop.call_soon_threadsafe(pending.start, self._loop)
             try:
+                self._loop.call_soon_threadsafe(pending.start, self._loop)
                 pending.done.acquire()
             except BaseException:
-                # The *wait* was interrupted (e.g. KeyboardInterrupt): cancel the task on the
-                # loop, so the abandoned request neither keeps running nor holds a connection.
-                # ``start`` was queued first and the loop runs callbacks in order, so the task
-                # exists by the time ``cancel`` runs.
-                self._loop.call_soon_threadsafe(pending.cancel)
+                # The caller was interrupted (e.g. KeyboardInterrupt) while the call was being
+                # queued or while it waited: cancel the task on the loop, so the abandoned request
+                # neither keeps running nor holds a connection. The interrupt may land between
+                # the two lines above, so both are covered. Callbacks run in order: a queued
+                # ``start`` runs before ``cancel``; if it was never queued, ``cancel`` does nothing.
+                with contextlib.suppress(RuntimeError):  # a closed loop: nothing runs there
+                    self._loop.call_soon_threadsafe(pending.cancel)
                 raise
             return cast(T, pending.outcome())
         finally:

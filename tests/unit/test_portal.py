@@ -6,9 +6,11 @@ import asyncio
 import gc
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Any
 
 import pytest
 
@@ -122,3 +124,30 @@ def test_calls_after_close_are_refused(portal: Portal) -> None:
         portal.call(partial(asyncio.sleep, 0))
     with pytest.raises(ClientClosedError):
         portal.run_sync(int)
+
+
+def test_an_interrupt_while_the_call_is_queued_still_cancels_it(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C can land just after the call was handed to the loop, before the caller waits on
+    it: the task must be cancelled all the same, not left running with its connection."""
+
+    async def other_tasks() -> int:
+        return len(asyncio.all_tasks() - {asyncio.current_task()})
+
+    baseline = portal.call(other_tasks)
+    loop = portal._loop
+    queue = loop.call_soon_threadsafe
+
+    def queue_then_interrupt(callback: Any, *args: Any) -> asyncio.Handle:
+        queue(callback, *args)
+        monkeypatch.setattr(loop, "call_soon_threadsafe", queue)
+        raise KeyboardInterrupt  # as if SIGINT arrived right after the hand-off
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", queue_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        portal.call(partial(asyncio.sleep, 30))  # a request the server never answers
+    deadline = time.monotonic() + 5
+    while portal.call(other_tasks) != baseline and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert portal.call(other_tasks) == baseline, "the abandoned call kept running"
